@@ -1,0 +1,30 @@
+"""Shared fixtures: where the real data lives, and the example complexes inside the posebusters wheel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_root() -> Path:
+    """`$DISCODOCK_DATA`, else `../shared/data` beside the checkout."""
+    return Path(os.environ.get("DISCODOCK_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    root = shared_data_root()
+    if not (root / "posebusters_428").is_dir():
+        pytest.skip(f"real data not found at {root} (set DISCODOCK_DATA); this test needs ../shared/data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def posebusters_examples() -> Path:
+    """Folder of the example complexes in the posebusters wheel: `1ia1/1ia1_protein_one_lig_removed.pdb`, `1ia1/1ia1_ligand.sdf`, also 1s3v, 1uou, 1of6."""
+    posebusters = pytest.importorskip("posebusters")
+    return Path(posebusters.__file__).parent / "datasets" / "pdb"
