@@ -1,0 +1,1 @@
+"""Baselines the docking model is measured against (AutoDock Vina)."""

@@ -1,0 +1,228 @@
+"""AutoDock Vina docking of one complex: the baseline the model is measured against.
+
+Receptor: OpenBabel's CLI (`obabel protein.pdb -xr -p 7.4 -O rec.pdbqt`), run as a subprocess
+because meeko's receptor preparation downloads templates (fails offline) and importing `vina`
+before `openbabel.pybel` aborts the process. Choice: the receptor keeps every atom of the given
+PDB file: protein, cofactors, ions and crystallisation additives (keeping cofactors is what Vina
+users do; PoseBusters protein files carry no waters), except atoms of types Vina has no parameters
+for (Mo, Xe, B, ...), which are dropped. Strip hetero groups upstream to change this.
+Receptor PDBQTs are cached by file content in a temp folder (atomic writes: safe to share).
+
+Ligand: a fresh RDKit ETKDG + MMFF conformer (so the crystal pose never leaks into the search),
+prepared by meeko and converted back to RDKit with `RDKitMolCreate.from_pdbqt_mol`. meeko rebuilds
+the molecule in SMILES order, so poses are mapped back by graph matching: returned poses are
+copies of the input ligand (same heavy atoms, bonds and order) with Vina's coordinates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import AllChem
+
+from discodock.errors import InputError
+
+DEFAULT_SEED = 42  # Vina treats seed=0 as "random": any non-zero value is reproducible
+BOX_PADDING = 10.0  # Å added to the ligand's extent along each axis ("pocket given" box)
+RECEPTOR_RECIPE = "-opdbqt -xr -p 7.4"  # obabel options; unknown-type atoms are then dropped (recipe v2)
+# receptor atom types Vina 1.2.7 accepts (measured); others (Mo, Xe, B, V, Pt, ...) make it refuse the file
+VINA_RECEPTOR_TYPES = frozenset(
+    "C A N NA OA SA S P F Cl Br I H HD Si At Na K Mg Mn Zn Ca Fe Cu Co Ni Cd Hg W Se".split())
+
+
+def _obabel() -> str:
+    """Path of the obabel executable (the openbabel wheel installs it beside the Python binary)."""
+    found = shutil.which("obabel") or str(Path(sys.executable).parent / "obabel")
+    if not Path(found).exists():
+        raise InputError("obabel", "OpenBabel's obabel executable not found (pip install openbabel-wheel)")
+    return found
+
+
+def receptor_cache_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / "discodock_vina_receptors"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def prepare_receptor(protein_pdb: str | Path, cache_dir: Path | None = None) -> Path:
+    """Receptor PDBQT for `protein_pdb` (polar hydrogens at pH 7.4), cached by file content."""
+    protein_pdb = Path(protein_pdb)
+    if not protein_pdb.is_file():
+        raise InputError(protein_pdb, "protein file not found")
+    # the recipe is part of the key, so files made by an older recipe are never reused
+    digest = hashlib.sha1(protein_pdb.read_bytes() + (RECEPTOR_RECIPE + " drop-unknown-types").encode()).hexdigest()[:16]
+    out = (cache_dir or receptor_cache_dir()) / f"{protein_pdb.stem}_{digest}.pdbqt"
+    if out.exists():
+        return out
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique per writer
+    cmd = [_obabel(), str(protein_pdb), *RECEPTOR_RECIPE.split(), "-O", str(tmp)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0 or not tmp.exists() or "ATOM" not in tmp.read_text():
+        raise InputError(protein_pdb, f"obabel could not write a receptor PDBQT: {result.stderr.strip()[-300:]}")
+    tmp.write_text(_drop_unknown_types(tmp.read_text()))
+    tmp.replace(out)  # atomic: concurrent workers never read a half-written file
+    return out
+
+
+def _drop_unknown_types(pdbqt: str) -> str:
+    """Remove atoms whose AutoDock type Vina has no parameters for, leaving a REMARK that lists them.
+
+    Rare in practice (a Mo in a molybdopterin cofactor, Xe used for phasing): one such atom must not
+    make the whole complex a miss.
+    """
+    kept, dropped = [], []
+    for line in pdbqt.splitlines():
+        atom_type = line[77:].strip() if line.startswith(("ATOM", "HETATM")) else None
+        if atom_type is not None and atom_type not in VINA_RECEPTOR_TYPES:
+            dropped.append(atom_type)
+        else:
+            kept.append(line)
+    if dropped:
+        kept.insert(0, f"REMARK discodock dropped {len(dropped)} atom(s) of types unknown to Vina: "
+                       f"{' '.join(sorted(set(dropped)))}")
+    return "\n".join(kept) + "\n"
+
+
+def read_ligand(ligand: str | Path | Chem.Mol) -> Chem.Mol:
+    """The ligand as an RDKit molecule (SDF / MOL2 path or Mol), sanitised, hydrogens removed."""
+    if isinstance(ligand, Chem.Mol):
+        mol = Chem.Mol(ligand)
+    else:
+        path = Path(ligand)
+        if not path.is_file():
+            raise InputError(path, "ligand file not found")
+        if path.suffix.lower() == ".mol2":
+            mol = Chem.MolFromMol2File(str(path), sanitize=True, removeHs=True)
+        else:
+            mol = Chem.MolFromMolFile(str(path), sanitize=True, removeHs=True)
+        if mol is None:
+            raise InputError(path, "RDKit could not read or sanitise the ligand")
+    if mol.GetNumAtoms() == 0:
+        raise InputError(ligand, "ligand has no atoms")
+    return Chem.RemoveHs(mol)
+
+
+def fresh_conformer(mol: Chem.Mol, seed: int = DEFAULT_SEED) -> Chem.Mol:
+    """Hydrogenated copy with a new ETKDG + MMFF conformer; chirality comes from the input's tags."""
+    mol_h = Chem.AddHs(mol)
+    mol_h.RemoveAllConformers()
+    params = AllChem.ETKDGv3()
+    params.randomSeed = seed
+    if AllChem.EmbedMolecule(mol_h, params) != 0:
+        params.useRandomCoords = True  # large or strained molecules: the fallback RDKit recommends
+        if AllChem.EmbedMolecule(mol_h, params) != 0:
+            raise InputError(Chem.MolToSmiles(mol), "RDKit ETKDG could not embed a conformer")
+    if AllChem.MMFFHasAllMoleculeParams(mol_h):
+        AllChem.MMFFOptimizeMolecule(mol_h, maxIters=500)
+    return mol_h
+
+
+def ligand_pdbqt(mol_h: Chem.Mol) -> str:
+    """meeko PDBQT string for a hydrogenated molecule with 3-D coordinates."""
+    from meeko import MoleculePreparation, PDBQTWriterLegacy
+
+    setups = MoleculePreparation().prepare(mol_h)
+    text, ok, error = PDBQTWriterLegacy.write_string(setups[0])
+    if not ok:
+        raise InputError(Chem.MolToSmiles(mol_h), f"meeko could not write a ligand PDBQT: {error}")
+    return text
+
+
+def pocket_box(ligand: Chem.Mol, padding: float = BOX_PADDING) -> tuple[np.ndarray, np.ndarray]:
+    """Box centre (heavy-atom centroid) and edges (extent per axis + padding) from a posed ligand."""
+    pos = Chem.RemoveHs(ligand).GetConformer().GetPositions()
+    return pos.mean(0), pos.max(0) - pos.min(0) + padding
+
+
+def _skeleton(mol: Chem.Mol) -> Chem.Mol:
+    """Elements and connectivity only (single bonds, no charges or aromaticity), for graph matching."""
+    rw = Chem.RWMol(mol)
+    for atom in rw.GetAtoms():
+        atom.SetFormalCharge(0)
+        atom.SetIsAromatic(False)
+        atom.SetNoImplicit(True)
+        atom.SetNumExplicitHs(0)
+    for bond in rw.GetBonds():
+        bond.SetBondType(Chem.BondType.SINGLE)
+        bond.SetIsAromatic(False)
+    skeleton = rw.GetMol()
+    skeleton.UpdatePropertyCache(strict=False)
+    return skeleton
+
+
+def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
+    """Vina output → one copy of `ligand` per pose (its atoms, bonds and order; the pose's coordinates).
+
+    meeko rebuilds the molecule in its SMILES atom order, so atoms are mapped back to the input by
+    an element + connectivity isomorphism (any automorphism will do for a symmetric RMSD).
+    """
+    from meeko import PDBQTMolecule, RDKitMolCreate
+
+    docked = RDKitMolCreate.from_pdbqt_mol(PDBQTMolecule(pdbqt_out, skip_typing=True))[0]
+    docked = Chem.RemoveHs(docked, sanitize=False)
+    match = _skeleton(docked).GetSubstructMatch(_skeleton(ligand))  # match[k]: docked atom of ligand atom k
+    if len(match) != ligand.GetNumAtoms() or docked.GetNumAtoms() != ligand.GetNumAtoms():
+        raise InputError(Chem.MolToSmiles(ligand), "Vina poses could not be mapped back onto the input ligand")
+    order = list(match)
+    poses = []
+    for conf in docked.GetConformers():
+        pose = Chem.Mol(ligand)
+        pose.RemoveAllConformers()
+        new_conf = Chem.Conformer(ligand.GetNumAtoms())
+        for k, (x, y, z) in enumerate(conf.GetPositions()[order]):
+            new_conf.SetAtomPosition(k, (float(x), float(y), float(z)))
+        pose.AddConformer(new_conf, assignId=True)
+        poses.append(pose)
+    return poses
+
+
+def _vina(receptor: Path, cpu: int, seed: int):
+    from vina import Vina  # imported late: importing vina before openbabel.pybel aborts the process
+
+    v = Vina(sf_name="vina", cpu=cpu, seed=seed, verbosity=0)
+    v.set_receptor(str(receptor))
+    return v
+
+
+def dock_with_vina(
+    protein_pdb: str | Path,
+    ligand_sdf_or_mol: str | Path | Chem.Mol,
+    center: np.ndarray,
+    box_size: np.ndarray | float,
+    exhaustiveness: int = 8,
+    seed: int = DEFAULT_SEED,
+    n_poses: int = 9,
+    cpu: int = 1,
+) -> list[tuple[Chem.Mol, float]]:
+    """Dock the ligand (from a fresh conformer) into the box; poses best-first with Vina scores (kcal/mol)."""
+    mol = read_ligand(ligand_sdf_or_mol)
+    v = _vina(prepare_receptor(protein_pdb), cpu, seed)
+    v.set_ligand_from_string(ligand_pdbqt(fresh_conformer(mol, seed)))
+    box = np.broadcast_to(np.asarray(box_size, dtype=float), (3,))
+    v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in box])
+    v.dock(exhaustiveness=exhaustiveness, n_poses=n_poses)
+    poses = _poses_from_vina(v.poses(n_poses=n_poses), mol)
+    energies = v.energies(n_poses=n_poses)[:, 0]  # column 0: total (inter + intra) score
+    return list(zip(poses, [float(e) for e in energies]))
+
+
+def vina_score(protein_pdb: str | Path, pose_mol: Chem.Mol, local_optimize: bool = False) -> float:
+    """Vina score of a given pose (kcal/mol); with `local_optimize`, after Vina's local minimisation."""
+    if pose_mol.GetNumConformers() == 0:
+        raise InputError(Chem.MolToSmiles(pose_mol), "pose has no coordinates")
+    mol_h = Chem.AddHs(pose_mol, addCoords=True)  # keep the pose; only hydrogens are placed
+    center, box = pocket_box(pose_mol)
+    v = _vina(prepare_receptor(protein_pdb), cpu=1, seed=DEFAULT_SEED)
+    v.set_ligand_from_string(ligand_pdbqt(mol_h))
+    v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in box])
+    energies = v.optimize() if local_optimize else v.score()
+    return float(energies[0])

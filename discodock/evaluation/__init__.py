@@ -1,0 +1,1 @@
+"""Evaluation harness: symmetry RMSD, success metrics, dataset layouts, novelty and validity checks."""

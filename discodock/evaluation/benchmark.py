@@ -1,0 +1,164 @@
+"""`discodock benchmark`: dock every complex of a set, score the ranked poses, summarise.
+
+Per complex and method one row: id, method, mode, top1_rmsd, top5_rmsd, oracle_rmsd,
+confidence (of the top pose), pb_valid (top pose, optional), seconds, status. Rows are appended
+and flushed one at a time, so a rerun skips what is done. The ligand always starts from a fresh
+RDKit conformer; the crystal pose is used only for the RMSD and, in pocket mode, for the pocket
+centre (its centroid: "pocket given", as Vina is run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from discodock.errors import InputError
+from discodock.evaluation.metrics import binomial_ci, success_rate
+
+ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
+               "status"]
+SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
+                   "pb_valid_success", "median_seconds"]
+
+
+def select_complexes(args: argparse.Namespace):
+    from discodock.evaluation.datasets import default_data_root, list_complexes, load_set
+
+    if args.ids is not None or args.layout == "pdbbind":
+        if args.data is None:
+            raise InputError("--data", "give the data folder for --layout pdbbind / --ids")
+        return list_complexes(args.data, args.layout, args.ids)
+    return load_set(args.set, args.data or default_data_root())
+
+
+def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
+                   check_validity: bool) -> dict:
+    """One benchmark row for one complex."""
+    import torch
+
+    from discodock.chem.ligand import read_ligand
+    from discodock.chem.protein import read_protein
+    from discodock.evaluation.rmsd import symmetry_rmsd
+    from discodock.pipeline import dock, prepare
+
+    start = time.perf_counter()
+    crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
+    center = None
+    if mode == "pocket":
+        center = torch.tensor(crystal.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
+    prepared = prepare(paths.id, read_protein(paths.protein), crystal, pocket_center=center,
+                       pocket_radius=models.pocket_radius if mode == "pocket" else None, seed=seed)
+    result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
+    rmsds = symmetry_rmsd(crystal, list(result.poses))
+    row = {
+        "id": paths.id,
+        "top1_rmsd": float(rmsds[0]),
+        "top5_rmsd": float(rmsds[:5].min()),
+        "oracle_rmsd": float(rmsds.min()),
+        "confidence": float(result.confidence[0]),
+        "pb_valid": "",
+        "seconds": round(time.perf_counter() - start, 2),
+        "status": "ok",
+    }
+    if check_validity:
+        row["pb_valid"] = top_pose_valid(result, paths)
+    return row
+
+
+def top_pose_valid(result, paths) -> bool:
+    """PoseBusters 'redock' checks on the top-ranked pose (all must pass)."""
+    from discodock.evaluation.validity import posebusters_valid
+    from discodock.output import pose_molecule, write_sdf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pred = Path(tmp) / "pred.sdf"
+        write_sdf(pred, pose_molecule(result.complex.ligand, result.poses[0]))
+        return bool(posebusters_valid(pred, paths.ligand, paths.protein)["pb_valid"])
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    """Dock the set with one model bundle, append rows, then rewrite the summary CSV and plot."""
+    from tqdm import tqdm
+
+    from discodock.weights import load_models
+
+    complexes = select_complexes(args)[: args.limit]
+    models = load_models(args.weights, device=args.device)
+    method = getattr(args, "method", None) or Path(str(args.weights)).stem.split("_")[0]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows_path = out / f"{args.set}.csv"
+    done = set()
+    if rows_path.is_file():
+        table = pd.read_csv(rows_path, dtype={"id": str})
+        done = set(zip(table["id"], table["method"], table["mode"]))
+    todo = [c for c in complexes if (c.id, method, args.mode) not in done]
+    print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; method {method}, "
+          f"mode {args.mode}, {args.samples} samples x {args.steps} steps, threads {os.environ.get('OMP_NUM_THREADS')}")
+    new_file = not rows_path.is_file()
+    with rows_path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS)
+        if new_file:
+            writer.writeheader()
+        for paths in tqdm(todo, desc=f"{method}/{args.mode}", unit="complex"):
+            start = time.perf_counter()
+            try:
+                row = dock_and_score(models, paths, mode=args.mode, samples=args.samples, steps=args.steps,
+                                     seed=args.seed, device=args.device, check_validity=args.pb_valid)
+            except InputError as error:  # counted as a miss, with the reason
+                row = {"id": paths.id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan,
+                       "confidence": np.nan, "pb_valid": "", "status": f"failed: {error}",
+                       "seconds": round(time.perf_counter() - start, 2)}
+            writer.writerow({**row, "method": method, "mode": args.mode})
+            handle.flush()
+    summary = summarize(pd.read_csv(rows_path, dtype={"id": str}), [c.id for c in complexes])
+    summary_path = out / f"{args.set}_summary.csv"
+    vina_csv = out / f"vina_{args.set}.csv"
+    if vina_csv.is_file():
+        summary = pd.concat([summary, summarize_vina(pd.read_csv(vina_csv, dtype={"id": str}), [c.id for c in complexes])])
+    from discodock.atomic import atomic_open
+
+    with atomic_open(summary_path) as handle:
+        summary.to_csv(handle, index=False, float_format="%.4f")
+    print(summary.to_string(index=False))
+    return 0
+
+
+def _summary_row(method: str, mode: str, top1, oracle, pb_valid, seconds) -> dict:
+    n = len(top1)
+    hits = int((np.nan_to_num(np.asarray(top1, dtype=float), nan=np.inf) < 2.0).sum())
+    low, high = binomial_ci(hits, n)
+    valid = [v for v in pb_valid if v in (True, False, "True", "False")]
+    both = [(float(r) < 2.0) and str(v) == "True" for r, v in zip(top1, pb_valid) if v in (True, False, "True", "False")]
+    return {
+        "method": method, "mode": mode, "n": n,
+        "top1_success": success_rate(top1), "top1_ci_low": low, "top1_ci_high": high,
+        "oracle_success": success_rate(oracle),
+        "pb_valid_success": float(np.mean(both)) if valid else np.nan,
+        "median_seconds": float(np.nanmedian(seconds)) if len(seconds) else np.nan,
+    }
+
+
+def summarize(rows: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """One summary row per (method, mode), over the given ids only (missing ids are not counted)."""
+    rows = rows[rows["id"].isin(ids)]
+    out = []
+    for (method, mode), group in rows.groupby(["method", "mode"], sort=True):
+        out.append(_summary_row(method, mode, group["top1_rmsd"], group["oracle_rmsd"], group["pb_valid"].tolist(),
+                                group["seconds"]))
+    return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+
+
+def summarize_vina(rows: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The Vina baseline CSV (id,top1_rmsd,best_rmsd,seconds,status) as a summary row ('pocket given')."""
+    rows = rows[rows["id"].isin(ids)]
+    seconds = rows.loc[rows["status"] == "ok", "seconds"]  # timed on this machine, not the offloaded rows
+    row = _summary_row("vina", "pocket", rows["top1_rmsd"], rows["best_rmsd"], [], seconds)
+    return pd.DataFrame([row], columns=SUMMARY_COLUMNS)

@@ -1,0 +1,48 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from discodock.evaluation.metrics import binomial_ci, median_rmsd, success_rate, summarize_rankings, top_k_rmsd
+
+
+def test_success_rate_counts_nan_as_miss():
+    assert success_rate([0.5, 1.9, 2.0, 3.0]) == pytest.approx(0.5)
+    assert success_rate([0.5, np.nan]) == pytest.approx(0.5)
+    assert success_rate([1.0, 2.5], threshold=3.0) == 1.0
+
+
+@pytest.mark.parametrize("k, n, low, high", [
+    (5, 10, 0.2366, 0.7634),  # Wilson interval, textbook values
+    (0, 10, 0.0, 0.2775),
+    (10, 10, 0.7225, 1.0),
+    (81, 263, 0.2553, 0.3662),
+])
+def test_wilson_interval_known_values(k, n, low, high):
+    lo, hi = binomial_ci(k, n)
+    assert lo == pytest.approx(low, abs=1e-4) and hi == pytest.approx(high, abs=1e-4)
+
+
+def test_wider_level_gives_wider_interval():
+    lo95, hi95 = binomial_ci(30, 100)
+    lo99, hi99 = binomial_ci(30, 100, level=0.99)
+    assert lo99 < lo95 < 0.3 < hi95 < hi99
+
+
+def test_median_counts_failures_as_worst():
+    assert median_rmsd([1.0, 2.0, np.nan]) == 2.0
+
+
+def test_summarize_rankings():
+    rows = [("a", r, x) for r, x in enumerate([3.0, 1.0, 5.0, 5.0, 5.0, 5.0])]  # top-5 hit
+    rows += [("b", r, x) for r, x in enumerate([1.5, 4.0])]  # top-1 hit
+    rows += [("c", r, x) for r, x in enumerate([4.0, 4.0, 4.0, 4.0, 4.0, 0.5])]  # oracle-only hit
+    rows += [("d", 0, np.nan)]  # failed prediction
+    frame = pd.DataFrame(rows, columns=["id", "rank", "rmsd"])
+    summary = summarize_rankings(frame)
+    assert summary["n"] == 4
+    assert summary["top1_success"] == pytest.approx(0.25)
+    assert summary["top5_success"] == pytest.approx(0.5)
+    assert summary["oracle_success"] == pytest.approx(0.75)
+    assert summary["median_top1_rmsd"] == pytest.approx(3.5)
+    assert (summary["top1_ci_low"], summary["top1_ci_high"]) == pytest.approx(binomial_ci(1, 4))
+    assert list(top_k_rmsd(frame, 2).index) == ["a", "b", "c", "d"]
