@@ -1,0 +1,203 @@
+"""The `discodock` command: predict, screen, benchmark, train, toy.
+
+Every option can also come from a YAML file (`--config run.yaml`, keys = option names with
+underscores); options given on the command line win. Errors in the input print one line naming
+the input and the reason, and exit with status 2 (`--debug` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+import yaml
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="YAML file of option values (command line wins)")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 … (default cpu)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _add_docking_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--weights", default="disco", help="shipped model name (disco, twin) or a bundle .pt path")
+    parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
+    parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20)")
+    parser.add_argument("--vina-rank", action="store_true", help="also score poses with Vina (needs the vina extra)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="discodock", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    predict = sub.add_parser("predict", help="dock one ligand into one protein")
+    predict.add_argument("--protein", type=Path, help="receptor .pdb or .cif")
+    predict.add_argument("--ligand", help="ligand .sdf / .mol2 file, or a SMILES string")
+    predict.add_argument("--example", action="store_true", help="dock the example complex shipped with posebusters (1ia1)")
+    predict.add_argument("--pocket-center", help="pocket mode: centre x,y,z in Å")
+    predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
+    predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    _add_docking_options(predict)
+    _add_common(predict)
+
+    screen = sub.add_parser("screen", help="dock every row of a CSV (complex_name,protein_path,ligand_description)")
+    screen.add_argument("--csv", type=Path, required=False)
+    screen.add_argument("--out", type=Path, default=Path("discodock_screen"))
+    screen.add_argument("--pocket-center", help="pocket mode for every row: centre x,y,z in Å")
+    _add_docking_options(screen)
+    _add_common(screen)
+
+    bench = sub.add_parser("benchmark", help="evaluate on PoseBusters V2 or a PDBBind-layout set")
+    bench.add_argument("--set", default="posebusters_v2", help="posebusters_v2, posebusters_428, timesplit_subset")
+    bench.add_argument("--data", type=Path, default=None, help="data root (default ../shared/data or $DISCODOCK_DATA)")
+    bench.add_argument("--layout", choices=["shared", "pdbbind"], default="shared")
+    bench.add_argument("--ids", type=Path, default=None, help="file of complex ids (one per line)")
+    bench.add_argument("--mode", choices=["blind", "pocket"], default="blind")
+    bench.add_argument("--limit", type=int, default=None, help="only the first N complexes")
+    bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    bench.add_argument("--method", default=None, help="name for the rows (default: from the weights name)")
+    bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
+    _add_docking_options(bench)
+    _add_common(bench)
+
+    train = sub.add_parser("train", help="train the score model, prior and confidence model")
+    train.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget per stage")
+    _add_common(train)
+
+    toy = sub.add_parser("toy", help="the 2-D toy: DisCo vs EDM on 8 Gaussians")
+    _add_common(toy)
+    return parser
+
+
+def one_line(text: object) -> str:
+    """A message on one line (parsers such as gemmi put the offending line on a line of its own)."""
+    return " ".join(str(text).split())
+
+
+# Options whose value may start with '-' (a negative coordinate): argparse would read it as an option.
+_VALUE_MAY_START_WITH_DASH = ("--pocket-center",)
+
+
+def _join_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--pocket-center -1.5,2,3` -> `--pocket-center=-1.5,2,3`, so negative coordinates parse."""
+    out: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        if args[i] in _VALUE_MAY_START_WITH_DASH and i + 1 < len(args):
+            out.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return out
+
+
+def _read_config(path: Path) -> dict:
+    """The YAML mapping of a `--config` file; InputError naming the file if it is missing or malformed."""
+    from discodock.errors import InputError
+
+    if not path.is_file():
+        raise InputError(path, "config file not found")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise InputError(path, f"not a readable YAML file ({one_line(error)})") from error
+    values = {} if values is None else values
+    if not isinstance(values, dict):
+        raise InputError(path, "config must be a mapping of option: value")
+    return values
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse, letting `--config file.yaml` supply defaults for any option of the sub-command."""
+    from discodock.errors import InputError
+
+    argv = _join_dash_values(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.config is not None:
+        values = _read_config(args.config)
+        known = vars(args)
+        unknown = sorted(str(k) for k in values if str(k).replace("-", "_") not in known)
+        if unknown and args.command != "train":
+            raise InputError(args.config, f"unknown options: {', '.join(unknown)}")
+        subparser = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001
+        typed = {a.dest for a in subparser._actions if a.type is not None}  # noqa: SLF001
+        # A typed option's YAML value goes through its type like a command-line string would
+        # (argparse converts string defaults only), so `samples: [1]` fails as cleanly as `--samples x`.
+        defaults = {}
+        for key, value in values.items():
+            dest = str(key).replace("-", "_")
+            if dest in known:
+                defaults[dest] = str(value) if dest in typed and value is not None else value
+        subparser.set_defaults(**defaults)
+        args = parser.parse_args(argv)
+    return args
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    """Reject impossible option values before any work starts."""
+    import torch
+
+    from discodock.errors import InputError
+
+    for option in ("samples", "steps", "threads"):
+        value = getattr(args, option, None)
+        if value is not None and value < 1:
+            raise InputError(f"--{option} {value}", "must be a positive whole number")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as error:
+        raise InputError(f"--device {args.device}", "not a torch device name (cpu, cuda, cuda:0 …)") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"--device {args.device}", "CUDA is not available on this machine; use --device cpu")
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from discodock.errors import InputError
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = parse_args(argv)
+        _check_common(args)
+        # Commands live in discodock.commands, imported only now so `--help` stays fast.
+        from discodock import commands
+
+        command: Callable[[argparse.Namespace], int] = getattr(commands, args.command)
+        return command(args)
+    except InputError as error:
+        if debug:
+            raise
+        print(f"discodock: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # unwritable / unreadable paths met while working: the user's to fix
+        if debug:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"discodock: error: {where}{one_line(error.strerror or error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("discodock: interrupted; finished outputs are kept, rerun to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug, not bad input: one line here, the traceback with --debug
+        if debug:
+            raise
+        print(f"discodock: internal error: {type(error).__name__}: {one_line(error)} (rerun with --debug for the "
+              "traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

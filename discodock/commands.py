@@ -1,0 +1,225 @@
+"""The bodies of the `discodock` sub-commands (argument parsing lives in `discodock.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from discodock.cli import one_line
+from discodock.errors import InputError
+
+SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")
+SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "status", "error",
+                   "top_confidence", "seconds")
+
+
+def _example_paths() -> tuple[Path, Path]:
+    """The 1ia1 complex shipped inside the posebusters wheel."""
+    import posebusters
+
+    folder = Path(posebusters.__file__).parent / "datasets" / "pdb" / "1ia1"
+    return folder / "1ia1_protein_one_lig_removed.pdb", folder / "1ia1_ligand.sdf"
+
+
+def _check_out_location(out: Path) -> None:
+    """`out` can be filled: it is a writable folder or absent, and its nearest existing ancestor is a writable folder
+    (outputs are staged beside `out`, then renamed)."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "output path exists and is not a folder")
+    probe = out.resolve().parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(out, f"cannot create the output folder: {probe} is a file, not a folder")
+    for folder in (probe, out) if out.exists() else (probe,):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(out, f"cannot write here: {folder} is read-only")
+
+
+def _check_writable_out(out: Path, overwrite: bool) -> None:
+    _check_out_location(out)
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise InputError(out, "output folder exists and is not empty (use --overwrite to replace it)")
+        # --overwrite deletes the folder: only ever a previous discodock output, never e.g. `--out .`
+        if not (out / "poses.csv").is_file():
+            raise InputError(out, "--overwrite only replaces a previous discodock output folder (no poses.csv here)")
+
+
+def predict(args: argparse.Namespace) -> int:
+    from discodock.chem.ligand import read_ligand
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
+    from discodock.weights import load_models
+
+    if args.example:
+        protein_path, ligand = _example_paths()
+    else:
+        if args.protein is None or args.ligand is None:
+            raise InputError("discodock predict", "give --protein and --ligand (or --example)")
+        protein_path, ligand = args.protein, _required(args.ligand, "--ligand")
+    _check_writable_out(args.out, args.overwrite)
+    # Read every input before loading the model, so bad input fails fast and names itself.
+    protein = read_protein(protein_path)
+    ligand_mol = read_ligand(ligand, seed=args.seed)
+    center = pocket_center_from(args.pocket_center, args.pocket_ligand)
+    models = load_models(args.weights, device=args.device)
+    if center is None and models.mode == "pocket":
+        if not args.example:
+            raise InputError(args.weights,
+                             "is a pocket-mode model: give --pocket-center x,y,z or --pocket-ligand ref.sdf")
+        center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
+    pocket_radius = models.pocket_radius if center is not None else None
+    name = _safe_name(Path(str(protein_path)).stem)
+    prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
+    result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
+    extra = _vina_columns(protein_path, result) if args.vina_rank else None
+    write_outputs(result, args.out, extra_columns=extra)
+    print(f"{name}: {len(result.poses)} poses in {result.seconds:.1f} s; "
+          f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, rank1.png")
+    return 0
+
+
+def _required(text: object, what: str) -> str:
+    """`text` as a string; if empty, an error naming where it came from (an empty string names nothing)."""
+    if not str(text).strip():
+        raise InputError(what, "is empty: give a file path (ligands: also a SMILES string)")
+    return str(text)
+
+
+def _vina_columns(protein_path: Path, result) -> dict[str, list]:
+    from discodock.baselines.vina import vina_score
+    from discodock.output import pose_molecule
+
+    scores = [vina_score(protein_path, pose_molecule(result.complex.ligand, pose)) for pose in result.poses]
+    return {"vina_score": [round(s, 3) for s in scores]}
+
+
+def _safe_name(text: str) -> str:
+    """Folder-safe version of a user-given name (keeps letters of any script, digits, - _ .)."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", text.strip(), flags=re.UNICODE).strip("._")
+    return cleaned or "complex"
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Deterministic unique folder names: repeats get `-2`, `-3`, … in row order."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        base = _safe_name(name)
+        seen[base] = seen.get(base, 0) + 1
+        unique.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return unique
+
+
+def read_screen_csv(path: Path) -> pd.DataFrame:
+    if path is None or not Path(path).is_file():
+        raise InputError(path, "screen CSV not found")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise InputError(path, f"not a readable CSV ({error})") from error
+    missing = [c for c in SCREEN_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(path, f"missing columns {missing}; expected {list(SCREEN_COLUMNS)}")
+    if len(table) == 0:
+        raise InputError(path, "screen CSV has a header but no rows")
+    return table
+
+
+def _load_summary(path: Path) -> dict[int, dict]:
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {int(row["row"]): row for row in table.to_dict("records")}
+
+
+def _is_finished(record: dict | None, row: pd.Series, out_dir: Path) -> bool:
+    """A summary row counts as done only if it docked, its folder exists, and it describes this same CSV row."""
+    if record is None or record.get("status") != "ok" or not out_dir.is_dir():
+        return False
+    return all(str(record.get(c, "")) == str(row[c]) for c in SCREEN_COLUMNS)
+
+
+def screen(args: argparse.Namespace) -> int:
+    """Dock every CSV row; resumable: finished rows (status ok and folder present) are skipped."""
+    from tqdm import tqdm
+
+    from discodock.atomic import atomic_open
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
+    from discodock.weights import load_models
+
+    table = read_screen_csv(args.csv)
+    out = Path(args.out)
+    _check_out_location(out)
+    center = pocket_center_from(args.pocket_center, None)
+    models = load_models(args.weights, device=args.device)
+    if center is None and models.mode == "pocket":
+        raise InputError(args.weights, "is a pocket-mode model: give --pocket-center x,y,z")
+    out.mkdir(parents=True, exist_ok=True)
+    summary_path = out / "summary.csv"
+    summary = _load_summary(summary_path)
+    folders = _unique_names(table["complex_name"].tolist())
+    pocket_radius = models.pocket_radius if center is not None else None
+    proteins: dict[str, object] = {}  # each protein is read and featurised once
+
+    def save_summary() -> None:
+        rows = [summary[i] for i in sorted(summary)]
+        with atomic_open(summary_path) as handle:
+            pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).to_csv(handle, index=False)
+
+    todo = [i for i in range(len(table)) if not _is_finished(summary.get(i), table.iloc[i], out / folders[i])]
+    for i in tqdm(todo, desc="screen", unit="row"):
+        row = table.iloc[i]
+        record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
+                  "ligand_description": row.ligand_description, "out_dir": folders[i], "status": "", "error": "",
+                  "top_confidence": "", "seconds": ""}
+        start = time.perf_counter()
+        try:
+            if row.protein_path not in proteins:
+                proteins[row.protein_path] = read_protein(_required(row.protein_path, f"row {i} protein_path"))
+            ligand = _required(row.ligand_description, f"row {i} ligand_description")
+            prepared = prepare(folders[i], proteins[row.protein_path], ligand,
+                               pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
+            result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
+            write_outputs(result, out / folders[i])
+            record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
+        except InputError as error:
+            record.update(status="failed", error=one_line(error))
+        except Exception as error:  # one bad row never stops the batch; the row records what happened
+            record.update(status="failed", error=f"{type(error).__name__}: {one_line(error)}")
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        summary[i] = record
+        save_summary()
+    failed = sum(1 for r in summary.values() if r["status"] != "ok")
+    print(f"screen: {len(table) - failed} of {len(table)} rows docked; see {summary_path}")
+    return 0
+
+
+def benchmark(args: argparse.Namespace) -> int:
+    from discodock.evaluation.benchmark import run_benchmark
+
+    return run_benchmark(args)
+
+
+def train(args: argparse.Namespace) -> int:
+    from discodock.training import train_main
+
+    if args.config is None:
+        raise InputError("discodock train", "give --config configs/train_disco.yaml (or another training config)")
+    train_main(args.config, max_minutes=args.max_minutes, device=args.device, seed=args.seed)
+    return 0
+
+
+def toy(args: argparse.Namespace) -> int:
+    from discodock.toy.train import run_toy_demo
+
+    run_toy_demo(seed=args.seed)
+    return 0

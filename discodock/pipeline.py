@@ -1,0 +1,187 @@
+"""Dock one ligand into one protein: read, featurise, sample, rank, write.
+
+`prepare` turns files into a `ComplexGraph`; `dock` samples and ranks poses; `write_outputs`
+fills an output folder. `discodock predict` and `discodock screen` are thin loops around these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from rdkit import Chem
+
+from discodock.complex_graph import ComplexGraph
+from discodock.errors import InputError
+from discodock.weights import DockingModels
+
+
+@dataclass
+class PreparedComplex:
+    name: str
+    protein_path: Path
+    ligand: Chem.Mol  # heavy atoms, a fresh conformer (never the input's pose)
+    graph: ComplexGraph
+    pocket_ca: np.ndarray  # Cα coordinates of the residues the model saw, input frame
+
+
+@dataclass
+class DockingResult:
+    complex: PreparedComplex
+    poses: np.ndarray  # [S, N, 3] in the input files' frame, ranked best first
+    confidence: np.ndarray  # [S] confidence logits, ranked
+    latents: list[str]  # per pose, the nodes the pose-mode latents point at ("" for the twin)
+    seconds: float
+
+
+def pocket_center_from(
+    pocket_center: str | Sequence[float] | None, pocket_ligand: str | Path | None
+) -> torch.Tensor | None:
+    """Parse `x,y,z` (or a YAML list [x, y, z]) or take the centroid of a reference ligand file."""
+    from discodock.chem.ligand import read_ligand
+
+    if pocket_center is not None and pocket_ligand is not None:
+        raise InputError("--pocket-center/--pocket-ligand", "give one of the two, not both")
+    if isinstance(pocket_center, (list, tuple)):
+        pocket_center = ",".join(str(v) for v in pocket_center)
+    if pocket_center is not None:
+        parts = pocket_center.replace(" ", "").split(",")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 3 or not np.isfinite(values).all():
+            raise InputError(pocket_center, "pocket centre must be three numbers: x,y,z")
+        return torch.tensor(values, dtype=torch.float32)
+    if pocket_ligand is not None:
+        reference = read_ligand(pocket_ligand, add_conformer_if_2d=False)
+        if not reference.GetConformer().Is3D():
+            raise InputError(pocket_ligand, "pocket reference ligand has no 3-D coordinates")
+        return torch.tensor(reference.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
+    return None
+
+
+def prepare(
+    name: str,
+    protein,
+    ligand_source: str | Path | Chem.Mol,
+    *,
+    pocket_center: torch.Tensor | None = None,
+    pocket_radius: float | None = None,
+    seed: int = 0,
+) -> PreparedComplex:
+    """Read the ligand, give it a fresh conformer, and featurise it with the (already read) protein."""
+    from discodock.chem.featurize import featurize_complex
+    from discodock.chem.ligand import generate_conformer, read_ligand
+
+    ligand = ligand_source if isinstance(ligand_source, Chem.Mol) else read_ligand(ligand_source, seed=seed)
+    ligand = generate_conformer(ligand, seed=seed)
+    graph = featurize_complex(protein, ligand, name=name, center=pocket_center, pocket_radius=pocket_radius)
+    pocket_ca = (graph.rec_pos + graph.center).numpy()
+    return PreparedComplex(name, Path(protein.path), ligand, graph, pocket_ca)
+
+
+def dock(
+    models: DockingModels,
+    prepared: PreparedComplex,
+    *,
+    samples: int = 40,
+    steps: int = 20,
+    seed: int = 0,
+    device: str = "cpu",
+) -> DockingResult:
+    """Sample `samples` poses (one prior latent draw each), rank them by confidence."""
+    import time
+
+    from discodock.sampling import rank_poses, sample_poses
+
+    start = time.perf_counter()
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    poses, latents = sample_poses(
+        models.score,
+        prepared.graph,
+        num_samples=samples,
+        steps=steps,
+        prior=models.prior,
+        prior_temperature=models.prior_temperature,
+        generator=generator,
+        device=device,
+        return_latents=True,
+    )
+    if models.confidence is not None:
+        confidence = rank_poses(models.confidence, prepared.graph, poses, device=device)
+    else:  # no ranker: keep the sampling order
+        confidence = torch.zeros(samples)
+    order = torch.argsort(confidence, descending=True)
+    poses = (poses[order] + prepared.graph.center).cpu().numpy()
+    labels = describe_latents(prepared.graph, latents, samples)
+    return DockingResult(
+        complex=prepared,
+        poses=poses,
+        confidence=confidence[order].cpu().numpy(),
+        latents=[labels[i] for i in order.tolist()],
+        seconds=time.perf_counter() - start,
+    )
+
+
+def describe_latents(graph: ComplexGraph, latents: torch.Tensor | None, num_samples: int) -> list[str]:
+    """Human-readable latent per sample, e.g. 'lig:12|rec:87' (node ids in the model's graph)."""
+    if latents is None:
+        return [""] * num_samples
+    n_lig = graph.num_atoms
+    labels = []
+    for nodes in latents.tolist():
+        labels.append("|".join(f"lig:{i}" if i < n_lig else f"rec:{i - n_lig}" for i in nodes))
+    return labels
+
+
+def write_outputs(result: DockingResult, out_dir: str | Path, *, extra_columns: dict[str, list] | None = None) -> Path:
+    """Fill `out_dir` with rank1..N.sdf, poses.csv, complex_rank1.pdb and rank1.png.
+
+    The folder is built under a temporary name and renamed at the end, so it is either complete
+    or absent.
+    """
+    import shutil
+    import tempfile
+
+    from discodock import output
+    from discodock.atomic import default_mode
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(default_mode(0o777))  # mkdtemp makes 0700; the user's umask decides, as for any folder
+    try:
+        rows = []
+        mols = []
+        for rank, (pose, conf, latent) in enumerate(zip(result.poses, result.confidence, result.latents), start=1):
+            props = {"_Name": f"{result.complex.name}_rank{rank}", "rank": rank, "confidence": f"{conf:.4f}", "latent": latent}
+            mol = output.pose_molecule(result.complex.ligand, pose, props)
+            output.write_sdf(staging / f"rank{rank}.sdf", mol)
+            mols.append(mol)
+            rows.append({"rank": rank, "confidence": round(float(conf), 4), "latent": latent, "file": f"rank{rank}.sdf"})
+        for key, values in (extra_columns or {}).items():
+            for row, value in zip(rows, values):
+                row[key] = value
+        output.write_poses_csv(staging / "poses.csv", rows)
+        output.write_complex_pdb(staging / "complex_rank1.pdb", result.complex.protein_path, mols[0])
+        output.draw_pose_png(
+            staging / "rank1.png",
+            mols[0],
+            result.complex.pocket_ca,
+            title=f"{result.complex.name}: rank 1 of {len(mols)}, confidence {result.confidence[0]:.2f}",
+        )
+        # Move the old folder aside before renaming, so a crash leaves the old or the new output, never neither.
+        old = out_dir.parent / f"{staging.name}.old" if out_dir.exists() else None
+        if old is not None:
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

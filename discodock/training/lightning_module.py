@@ -1,0 +1,248 @@
+"""Lightning modules of the three training stages.
+
+1. `DockingModule`: score model (+ pose-mode encoder for DisCo, none for the twin) trained end to
+   end with DiffDock's normalised score-matching loss; the encoder's pointer latents enter through
+   the straight-through Gumbel-softmax (τ = 1) and the score model drops them to the null latent
+   with p = cfg.latent_dropout. An EMA of the weights is validated and exported.
+2. `PriorModule`: the AR pointer prior on the frozen encoder's soft probabilities softmax(logits/τ),
+   from the complex without its crystal pose (ligand conformer at the frame origin, random
+   orientation and torsions); its trunk starts from the score model's and is frozen for the first
+   `freeze_trunk_epochs` epochs (DisCo-DiffDock).
+3. `ConfidenceModule`: the confidence classifier on poses sampled by the trained score model,
+   label RMSD < threshold.
+
+Device placement comes from the Trainer (CPU or CUDA); nothing here names a device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+
+from discodock.complex_graph import ComplexBatch
+from discodock.model.confidence import ConfidenceModel
+from discodock.model.diffusion import score_matching_loss
+from discodock.model.encoder import PoseModeEncoder, segment_softmax
+from discodock.model.prior import PointerPrior
+from discodock.model.score_model import LatentNodes, ScoreModel, node_segments
+from discodock.training._lightning import pl
+from discodock.training.config import TrainConfig, config_from_mapping
+from discodock.training.dataset import TrainBatch
+
+Tensor = torch.Tensor
+
+
+def move_to(obj, device: torch.device):
+    """Move a batch (anything with .to, or tuples / lists of them) to `device`."""
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(move_to(x, device) for x in obj)
+    return obj.to(device) if hasattr(obj, "to") else obj
+
+
+class EMAUpdate:
+    """W_ema ← decay·W_ema + (1 − decay)·W for `AveragedModel(multi_avg_fn=...)`; a class, not a
+    closure, so the module pickles (DDP spawn)."""
+
+    def __init__(self, decay: float = 0.999):
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError(f"EMA decay must be in [0, 1], got {decay}")
+        self.decay = decay
+
+    @torch.no_grad()
+    def __call__(self, ema_params: list[Tensor], params: list[Tensor], num_averaged: Tensor) -> None:
+        if torch.is_floating_point(ema_params[0]):
+            torch._foreach_lerp_(ema_params, params, 1.0 - self.decay)
+        else:  # integer buffers (counters): keep the model's
+            for e, p in zip(ema_params, params):
+                e.copy_(p)
+
+
+class _Stage(pl.LightningModule):
+    """Shared plumbing: typed config from the saved hyper-parameters, batch transfer, AdamW."""
+
+    stage_name = "score"
+
+    def __init__(self, config: dict):
+        super().__init__()
+        self.save_hyperparameters({"config": config})
+        self.cfg: TrainConfig = config_from_mapping(config)
+        self.stage = getattr(self.cfg, self.stage_name)
+
+    def transfer_batch_to_device(self, batch, device, dataloader_idx):
+        return move_to(batch, device)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def configure_optimizers(self):
+        return torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
+
+
+# ---------------------------------------------------------------- 1. score model (+ encoder)
+
+
+class DockingModule(_Stage):
+    """Score model and (DisCo) pose-mode encoder, trained together; EMA copy for validation and export."""
+
+    stage_name = "score"
+
+    def __init__(self, config: dict):
+        super().__init__(config)
+        mcfg = self.cfg.model
+        self.score_model = ScoreModel(mcfg)
+        self.encoder = PoseModeEncoder(mcfg) if mcfg.latent_mode == "pointer" else None
+        nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
+        self.ema = AveragedModel(nets, multi_avg_fn=EMAUpdate(self.stage.ema_decay), use_buffers=True)
+        self.ema.requires_grad_(False)  # updated by averaging only (and ignored by DDP)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        nets = [self.score_model] + ([self.encoder] if self.encoder is not None else [])
+        return [p for net in nets for p in net.parameters() if p.requires_grad]
+
+    def ema_nets(self) -> tuple[ScoreModel, PoseModeEncoder | None]:
+        nets = self.ema.module
+        return nets["score"], (nets["encoder"] if "encoder" in nets else None)
+
+    def losses(self, batch: TrainBatch, score_model: ScoreModel, encoder: PoseModeEncoder | None,
+               generator: torch.Generator | None = None, null_latent: bool = False) -> dict[str, Tensor]:
+        """Encode the clean complexes (DisCo), score the noisy ones, DiffDock's loss."""
+        latent = None
+        if encoder is not None and not null_latent:
+            latent = encoder.encode(batch.clean, tau=self.stage.gumbel_tau, hard=True, generator=generator)
+        pred = score_model(batch.noisy, batch.targets.t, latent)
+        return score_matching_loss(pred, batch.targets, self.stage.loss_weights)
+
+    def training_step(self, batch: TrainBatch, batch_idx: int) -> Tensor:
+        out = self.losses(batch, self.score_model, self.encoder)
+        self.log_dict({f"train_{k}": v for k, v in out.items()}, batch_size=len(batch), on_step=True, on_epoch=True)
+        return out["loss"]
+
+    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+        nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
+        self.ema.update_parameters(nets)
+
+    def validation_step(self, batch: TrainBatch, batch_idx: int) -> None:
+        score_model, encoder = self.ema_nets()
+        gen = torch.Generator(device=self.device).manual_seed(batch_idx)  # same Gumbel draws every epoch
+        out = self.losses(batch, score_model, encoder, gen)
+        metrics = {"val_loss": out["loss"], "val_tr_loss": out["tr_loss"], "val_rot_loss": out["rot_loss"], "val_tor_loss": out["tor_loss"]}
+        if encoder is not None:  # how much the latents help: the same batch with the null latent
+            metrics["val_loss_null"] = self.losses(batch, score_model, encoder, null_latent=True)["loss"]
+        self.log_dict(metrics, batch_size=len(batch), sync_dist=True, prog_bar=False)
+
+    def export(self) -> dict:
+        """Inference weights (EMA) and configs: what `score.ckpt` holds."""
+        score_model, encoder = self.ema_nets()
+        return {
+            "kind": "score",
+            "config": self.cfg.to_dict(),
+            "model_config": self.cfg.model.to_dict(),
+            "score_model": score_model.state_dict(),
+            "encoder": encoder.state_dict() if encoder is not None else None,
+        }
+
+
+# ---------------------------------------------------------------- 2. AR prior
+
+
+class PriorModule(_Stage):
+    """PointerPrior trained by cross-entropy on the frozen encoder's soft probabilities."""
+
+    stage_name = "prior"
+
+    def __init__(self, config: dict, score_export: dict | None = None):
+        super().__init__(config)
+        mcfg = self.cfg.model
+        self.prior = PointerPrior(mcfg)
+        self.encoder = PoseModeEncoder(mcfg)
+        if score_export is not None:  # fresh start; on resume the checkpoint restores both
+            self.encoder.load_state_dict(score_export["encoder"])
+            score_model = ScoreModel(mcfg)
+            score_model.load_state_dict(score_export["score_model"])
+            self.prior.init_from_score_model(score_model)
+        self.encoder.requires_grad_(False)
+        self.encoder.eval()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.encoder.eval()  # frozen: batch norm keeps its statistics
+        return self
+
+    def configure_optimizers(self):
+        trunk = list(self.prior.trunk.parameters())
+        trunk_ids = {id(p) for p in trunk}
+        heads = [p for p in self.prior.parameters() if id(p) not in trunk_ids]
+        optimizer = torch.optim.AdamW(
+            [{"params": trunk}, {"params": heads}], lr=self.stage.lr, weight_decay=self.stage.weight_decay
+        )
+        frozen = self.stage.freeze_trunk_epochs
+        # lr 0 for the trunk during the first epochs (freezing by requires_grad would confuse DDP)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, [lambda e: float(e >= frozen), lambda e: 1.0])
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "epoch"}}
+
+    def soft_targets(self, clean: ComplexBatch) -> LatentNodes:
+        """softmax(logits / τ) of the frozen encoder on the crystal complexes."""
+        with torch.no_grad():
+            logits = self.encoder.logits(clean)
+            p = segment_softmax(logits.nodes() / self.stage.gumbel_tau, node_segments(clean), clean.num_graphs)
+        return LatentNodes.from_nodes(p, clean.lig_pos.shape[0])
+
+    def _step(self, batch: tuple[ComplexBatch, Tensor]) -> tuple[Tensor, ComplexBatch, LatentNodes]:
+        clean, prior_pos = batch
+        probs = self.soft_targets(clean)
+        unposed = replace(clean, lig_pos=prior_pos)
+        return self.prior.soft_loss(unposed, probs).mean(), unposed, probs
+
+    def training_step(self, batch, batch_idx: int) -> Tensor:
+        loss, _, _ = self._step(batch)
+        self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        loss, unposed, probs = self._step(batch)
+        acc = self.prior.accuracy(unposed, probs)
+        self.log_dict({"val_loss": loss, "val_accuracy": acc}, batch_size=batch[0].num_graphs, sync_dist=True)
+
+    def export(self) -> dict:
+        return {"kind": "prior", "config": self.cfg.to_dict(), "model_config": self.cfg.model.to_dict(),
+                "prior": self.prior.state_dict()}
+
+
+# ---------------------------------------------------------------- 3. confidence
+
+
+class ConfidenceModule(_Stage):
+    """ConfidenceModel trained as a binary classifier of RMSD < threshold on sampled poses."""
+
+    stage_name = "confidence"
+
+    def __init__(self, config: dict, pos_weight: float = 1.0):
+        super().__init__(config)
+        self.model = ConfidenceModel(self.cfg.model)
+        self.register_buffer("pos_weight", torch.tensor(float(pos_weight)))
+
+    def _step(self, batch: tuple[ComplexBatch, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        graphs, labels = batch
+        logits = self.model(graphs)
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float(), pos_weight=self.pos_weight)
+        return loss, logits, labels
+
+    def training_step(self, batch, batch_idx: int) -> Tensor:
+        loss, _, _ = self._step(batch)
+        self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        loss, logits, labels = self._step(batch)
+        acc = ((logits > 0) == labels.bool()).float().mean()
+        self.log_dict({"val_loss": loss, "val_accuracy": acc}, batch_size=batch[0].num_graphs, sync_dist=True)
+
+    def export(self) -> dict:
+        return {"kind": "confidence", "config": self.cfg.to_dict(), "model_config": self.cfg.model.to_dict(),
+                "confidence": self.model.state_dict()}
+
+
+__all__ = ["ConfidenceModule", "DockingModule", "EMAUpdate", "PriorModule", "move_to"]

@@ -1,0 +1,266 @@
+"""Run the three training stages (score → prior → confidence) of one config, resumably.
+
+Outputs under `runs/<name>/`:
+- config.yaml                      the full TrainConfig of the run
+- score.ckpt, prior.ckpt, confidence.ckpt   inference weights (EMA for the score model) + configs
+- metrics.csv                      every logged metric of every stage (column `stage`)
+- lightning/<stage>/{last,best}.ckpt   full Lightning checkpoints (optimizer, EMA) for resuming
+- confidence_poses.pt              the sampled poses the confidence model trained on
+- bundle.pt                        all three networks in one file (`discodock.weights.load_models`)
+
+A stage whose export exists is skipped; a stage with a `last.ckpt` resumes from it (Lightning's
+Timer restores the elapsed time too, so `max_minutes` is a budget over all attempts).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from discodock.training._lightning import pl
+from discodock.training.config import StageConfig, TrainConfig, load_train_config, save_train_config
+from discodock.training.dataset import TrainingComplex
+
+log = logging.getLogger(__name__)
+STAGES = ("score", "prior", "confidence")
+
+
+def _atomic_save(obj: dict, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class SaveLastOnTrainEnd(pl.Callback):
+    """Write `last.ckpt` when fitting stops mid-epoch (max_steps, max_time), so a rerun resumes there."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        trainer.save_checkpoint(self.path)
+
+
+def _has_validation(datamodule: pl.LightningDataModule) -> bool:
+    datamodule.setup("fit")
+    return datamodule.val_set is not None and len(datamodule.val_set) > 0
+
+
+def fit_stage(
+    cfg: TrainConfig,
+    stage: str,
+    module: pl.LightningModule,
+    datamodule: pl.LightningDataModule,
+    *,
+    accelerator: str = "auto",
+    devices: int | str = 1,
+    strategy: str = "auto",
+    max_minutes: float | None = None,
+) -> Path:
+    """Fit one stage (resuming from its last checkpoint), then export the best (or last) weights
+    to `runs/<name>/<stage>.ckpt`. Returns that path."""
+    stage_cfg: StageConfig = getattr(cfg, stage)
+    run_dir = cfg.run_dir
+    ckpt_dir = run_dir / "lightning" / stage
+    validate = _has_validation(datamodule)
+    checkpoint = pl.callbacks.ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val_loss" if validate else None,
+                                 mode="min", save_top_k=1 if validate else 0, save_last=True)
+    minutes = max_minutes if max_minutes is not None else stage_cfg.max_minutes
+    if strategy == "ddp_cpu":  # gloo DDP in forked processes (tests, CPU clusters)
+        strategy = pl.strategies.DDPStrategy(process_group_backend="gloo", find_unused_parameters=True, start_method="spawn")
+    trainer = pl.Trainer(
+        accelerator=accelerator,
+        devices=devices,
+        strategy=strategy,
+        max_epochs=stage_cfg.max_epochs,
+        max_steps=stage_cfg.max_steps,
+        max_time=timedelta(minutes=minutes) if minutes else None,
+        gradient_clip_val=stage_cfg.grad_clip or None,
+        log_every_n_steps=stage_cfg.log_every_n_steps,
+        check_val_every_n_epoch=None if stage_cfg.val_check_interval else stage_cfg.val_every_n_epochs,
+        val_check_interval=stage_cfg.val_check_interval,
+        limit_val_batches=1.0 if validate else 0,
+        num_sanity_val_steps=0,
+        callbacks=[checkpoint, SaveLastOnTrainEnd(ckpt_dir / "last.ckpt")],
+        logger=pl.loggers.CSVLogger(run_dir / "logs", name=stage, version=0),
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=run_dir,
+    )
+    last = ckpt_dir / "last.ckpt"
+    trainer.fit(module, datamodule=datamodule, ckpt_path=last if last.is_file() else None)
+    out = run_dir / f"{stage}.ckpt"
+    if trainer.is_global_zero:
+        best = ckpt_dir / "best.ckpt"
+        chosen = best if best.is_file() else last
+        if chosen.is_file():  # the selected epoch's weights (best validation loss), not the final ones
+            module.load_state_dict(torch.load(chosen, map_location="cpu", weights_only=False)["state_dict"])
+        export = module.export()
+        export["selected_from"] = chosen.name if chosen.is_file() else "final"
+        _atomic_save(export, out)
+    return out
+
+
+def _device(accelerator: str) -> str:
+    wants_gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+    return "cuda" if wants_gpu else "cpu"
+
+
+def run_score_stage(cfg: TrainConfig, items=None, **trainer_kw) -> Path:
+    from discodock.training.datamodule import DockingDataModule
+    from discodock.training.lightning_module import DockingModule
+
+    pl.seed_everything(cfg.seed, workers=True)
+    return fit_stage(cfg, "score", DockingModule(cfg.to_dict()), DockingDataModule(cfg, items, "score"), **trainer_kw)
+
+
+def run_prior_stage(cfg: TrainConfig, items=None, **trainer_kw) -> Path:
+    from discodock.training.datamodule import DockingDataModule
+    from discodock.training.lightning_module import PriorModule
+
+    pl.seed_everything(cfg.seed, workers=True)
+    score_export = torch.load(cfg.run_dir / "score.ckpt", map_location="cpu", weights_only=True)
+    module = PriorModule(cfg.to_dict(), score_export)
+    return fit_stage(cfg, "prior", module, DockingDataModule(cfg, items, "prior"), **trainer_kw)
+
+
+def load_trained_models(run_dir: Path, device: str = "cpu"):
+    """(score model, prior or None) with the exported weights of a run, in eval mode."""
+    from discodock.model.config import config_from_dict
+    from discodock.model.prior import PointerPrior
+    from discodock.model.score_model import ScoreModel
+
+    score_export = torch.load(run_dir / "score.ckpt", map_location="cpu", weights_only=True)
+    mcfg = config_from_dict(score_export["model_config"])
+    score_model = ScoreModel(mcfg)
+    score_model.load_state_dict(score_export["score_model"])
+    prior = None
+    if mcfg.latent_mode == "pointer" and (run_dir / "prior.ckpt").is_file():
+        prior = PointerPrior(mcfg)
+        prior.load_state_dict(torch.load(run_dir / "prior.ckpt", map_location="cpu", weights_only=True)["prior"])
+        prior = prior.to(device).eval()
+    return score_model.to(device).eval(), prior
+
+
+def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "auto", max_minutes: float | None = None,
+                         **trainer_kw) -> Path:
+    """Sample poses with the trained score model (+ prior) on train and validation complexes, then fit."""
+    from discodock.training.confidence_data import LabelledPoses, generate_poses, load_poses, save_poses
+    from discodock.training.datamodule import ConfidenceDataModule, load_split
+    from discodock.training.lightning_module import ConfidenceModule
+
+    pl.seed_everything(cfg.seed, workers=True)
+    start = time.time()
+    poses_path = cfg.run_dir / "confidence_poses.pt"
+    train_items, val_items = load_split(cfg, items)
+    if poses_path.is_file():
+        samples = load_poses(poses_path)
+    else:
+        device = _device(accelerator)
+        score_model, prior = load_trained_models(cfg.run_dir, device)
+        samples = generate_poses(score_model, train_items + val_items, cfg, prior, device, seed=cfg.seed)
+        save_poses(samples, poses_path)
+    n_train = len(train_items)
+    train_set = LabelledPoses(samples[:n_train], cfg.confidence.rmsd_threshold)
+    val_set = LabelledPoses(samples[n_train:], cfg.confidence.rmsd_threshold)
+    positive = train_set.positive_fraction()
+    log.info("confidence data: %d train poses (%.1f %% < %.1f Å), %d val poses, sampled in %.0f s",
+             len(train_set), 100 * positive, cfg.confidence.rmsd_threshold, len(val_set), time.time() - start)
+    # balance the classes: weight positives by negatives / positives (bounded)
+    pos_weight = min(max((1 - positive) / max(positive, 1e-3), 1.0), 20.0)
+    module = ConfidenceModule(cfg.to_dict(), pos_weight=pos_weight)
+    budget = max_minutes if max_minutes is not None else cfg.confidence.max_minutes
+    if budget:
+        budget = max(budget - (time.time() - start) / 60, 0.2)  # sampling counts against the stage budget
+    datamodule = ConfidenceDataModule(cfg, train_set, val_set)
+    return fit_stage(cfg, "confidence", module, datamodule, accelerator=accelerator, max_minutes=budget, **trainer_kw)
+
+
+def write_bundle(cfg: TrainConfig) -> Path:
+    """Pack the run's exports into one model bundle (`discodock.weights` format): runs/<name>/bundle.pt."""
+    from discodock.model.confidence import ConfidenceModel
+    from discodock.weights import save_bundle
+
+    run_dir = cfg.run_dir
+    score_model, prior = load_trained_models(run_dir)
+    confidence = None
+    if (run_dir / "confidence.ckpt").is_file():
+        confidence = ConfidenceModel(cfg.model)
+        confidence.load_state_dict(torch.load(run_dir / "confidence.ckpt", map_location="cpu", weights_only=True)["confidence"])
+    pocket = cfg.data.mode == "pocket"
+    out = run_dir / "bundle.pt"
+    save_bundle(out, score_model.cfg, score_model, prior, confidence, mode=cfg.data.mode,
+                pocket_radius=cfg.data.pocket_radius if pocket else None,
+                metadata={"name": cfg.name, "train_config": cfg.to_dict()})
+    return out
+
+
+def merge_metrics(run_dir: Path) -> Path | None:
+    """Concatenate the stages' Lightning CSV logs into runs/<name>/metrics.csv (column `stage`)."""
+    import csv
+
+    rows: list[dict] = []
+    for stage in STAGES:
+        path = run_dir / "logs" / stage / "version_0" / "metrics.csv"
+        if path.is_file():
+            with path.open(newline="") as handle:
+                rows.extend({"stage": stage, **row} for row in csv.DictReader(handle))
+    if not rows:
+        return None
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    out = run_dir / "metrics.csv"
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, out)
+    return out
+
+
+def train_main(
+    config_path: str | Path | None,
+    overrides: Sequence[str] | None = None,
+    *,
+    stages: Sequence[str] = STAGES,
+    accelerator: str = "auto",
+    devices: int | str = 1,
+    strategy: str = "auto",
+    stage_minutes: dict[str, float] | None = None,
+    items: Sequence[TrainingComplex] | None = None,
+) -> Path:
+    """Train the stages of a config in order; returns the run folder. `stage_minutes` overrides each
+    stage's wall-clock budget; `items` replaces the cache (tests). The prior stage is skipped for the twin."""
+    cfg = load_train_config(config_path, list(overrides or []))
+    run_dir = cfg.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_train_config(cfg, run_dir / "config.yaml")
+    torch.set_float32_matmul_precision("high")
+    minutes = stage_minutes or {}
+    kw = dict(accelerator=accelerator, devices=devices, strategy=strategy)
+    runners = {"score": run_score_stage, "prior": run_prior_stage, "confidence": run_confidence_stage}
+    for stage in stages:
+        if stage not in runners:
+            raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
+        if not getattr(cfg, stage).enabled or (stage == "prior" and cfg.model.latent_mode != "pointer"):
+            continue
+        if (run_dir / f"{stage}.ckpt").is_file():
+            log.info("%s: %s.ckpt exists, skipping", cfg.name, stage)
+            continue
+        t0 = time.time()
+        runners[stage](cfg, items, max_minutes=minutes.get(stage), **kw)
+        log.info("%s: stage %s done in %.0f s", cfg.name, stage, time.time() - t0)
+        merge_metrics(run_dir)
+    if (run_dir / "score.ckpt").is_file():
+        write_bundle(cfg)
+    return run_dir
+
+
+__all__ = ["STAGES", "fit_stage", "load_trained_models", "merge_metrics", "run_confidence_stage",
+           "run_prior_stage", "run_score_stage", "train_main", "write_bundle"]

@@ -1,0 +1,139 @@
+"""Model bundles: one `.pt` file with the config and weights of score model, prior and confidence model.
+
+Shipped bundles live in `discodock/weights/` beside a model card each. `load_models("disco")`
+loads a shipped one by name; any other string is read as a path to a bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from discodock.errors import InputError
+from discodock.model.config import ModelConfig, config_from_dict
+
+BUNDLE_FORMAT = "discodock-bundle-1"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+SHIPPED = {
+    "disco": "disco_blind.pt",
+    "twin": "twin_blind.pt",
+    "disco-pocket": "disco_pocket.pt",
+    "twin-pocket": "twin_pocket.pt",
+}
+
+
+@dataclass
+class DockingModels:
+    """Everything needed to dock: the score model, the latent prior (None for the twin), the ranker."""
+
+    config: ModelConfig
+    score: torch.nn.Module
+    prior: torch.nn.Module | None
+    confidence: torch.nn.Module | None
+    mode: str  # "blind" or "pocket"
+    pocket_radius: float | None
+    metadata: dict
+    prior_temperature: float = 1.0  # sampling temperature of the prior (stored in the bundle)
+
+
+def save_bundle(
+    path: str | Path,
+    config: ModelConfig,
+    score: torch.nn.Module,
+    prior: torch.nn.Module | None,
+    confidence: torch.nn.Module | None,
+    *,
+    mode: str,
+    pocket_radius: float | None,
+    metadata: dict | None = None,
+) -> None:
+    """Write a bundle (weights on CPU, float32) atomically."""
+    from discodock.atomic import atomic_open
+
+    def cpu_state(module: torch.nn.Module | None) -> dict | None:
+        return None if module is None else {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "model_config": config.to_dict(),
+        "mode": mode,
+        "pocket_radius": pocket_radius,
+        "score": cpu_state(score),
+        "prior": cpu_state(prior),
+        "confidence": cpu_state(confidence),
+        "metadata": metadata or {},
+    }
+    with atomic_open(path, "wb") as handle:
+        torch.save(bundle, handle)
+
+
+def resolve_weights(name_or_path: str | Path) -> Path:
+    if str(name_or_path) in SHIPPED:
+        path = WEIGHTS_DIR / SHIPPED[str(name_or_path)]
+        if not path.is_file():
+            raise InputError(name_or_path, f"shipped weights are missing from this install ({path})")
+        return path
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InputError(name_or_path, f"no such weights file; shipped names are {sorted(SHIPPED)}")
+    return path
+
+
+_BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")
+
+
+def _read_bundle(path: Path) -> dict:
+    """The bundle dict; InputError naming the file if it is not one.
+
+    weights_only=True: a bundle holds only tensors and plain values, and loading must never run code
+    from a downloaded file.
+    """
+    import pickle
+    import zipfile
+
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; anything else is not a bundle
+        raise InputError(path, "not a discodock model bundle (not a torch.save archive)")
+    try:
+        bundle = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, IndexError) as error:
+        raise InputError(path, "not a discodock model bundle (torch cannot read it)") from error
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        raise InputError(path, f"not a discodock model bundle (expected format {BUNDLE_FORMAT})")
+    missing = [k for k in _BUNDLE_KEYS if k not in bundle]
+    if missing or bundle["score"] is None:
+        raise InputError(path, f"incomplete model bundle (missing {missing or ['score']})")
+    return bundle
+
+
+def load_models(name_or_path: str | Path, device: str = "cpu") -> DockingModels:
+    """Load a bundle by shipped name or path, in eval mode on `device`."""
+    from discodock.model.confidence import ConfidenceModel
+    from discodock.model.prior import PointerPrior
+    from discodock.model.score_model import ScoreModel
+
+    path = resolve_weights(name_or_path)
+    bundle = _read_bundle(path)
+    config = config_from_dict(bundle["model_config"], path)
+
+    def build(cls, state):
+        if state is None:
+            return None
+        module = cls(config)
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as error:  # missing/unexpected keys or shape mismatches
+            raise InputError(path, f"{cls.__name__} weights do not fit the bundle's model config") from error
+        return module.to(device).eval()
+
+    return DockingModels(
+        config=config,
+        score=build(ScoreModel, bundle["score"]),
+        prior=build(PointerPrior, bundle["prior"]),
+        confidence=build(ConfidenceModel, bundle["confidence"]),
+        mode=bundle["mode"],
+        pocket_radius=bundle["pocket_radius"],
+        metadata=bundle["metadata"],
+        prior_temperature=float(bundle["metadata"].get("prior_temperature", 1.0)),
+    )

@@ -1,0 +1,196 @@
+"""`discodock predict`: what lands in the output folder, --overwrite, the twin, --example, and never a NaN."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from .conftest import FAST
+
+REPO = Path(__file__).resolve().parents[2]
+EXPECTED = ["complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf"]
+
+
+def read_sdf(path: Path) -> Chem.Mol:
+    """The one molecule of an SDF, hydrogens and SD properties kept."""
+    (mol,) = list(Chem.SDMolSupplier(str(path), removeHs=False))
+    assert mol is not None
+    return mol
+
+
+@pytest.fixture(scope="module")
+def docked(bundles, example, tmp_path_factory) -> Path:
+    """1ia1's ligand docked back into 1ia1 (pocket from the crystal ligand) with the tiny pointer model."""
+    from discodock.cli import main
+
+    out = tmp_path_factory.mktemp("predict") / "1ia1"
+    code = main(["predict", "--protein", str(example.protein), "--ligand", str(example.ligand),
+                 "--pocket-ligand", str(example.ligand), "--weights", str(bundles.disco), "--out", str(out), *FAST])
+    assert code == 0
+    return out
+
+
+def test_output_folder_holds_every_file(docked: Path) -> None:
+    assert sorted(p.name for p in docked.iterdir()) == sorted(EXPECTED)  # no temporary leftovers either
+    assert not [p for p in docked.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_ranked_sdfs_have_hydrogens_properties_and_finite_coordinates(docked: Path, example) -> None:
+    crystal = Chem.MolFromMolFile(str(example.ligand))
+    confidences = []
+    for rank in (1, 2, 3):
+        mol = read_sdf(docked / f"rank{rank}.sdf")
+        heavy = Chem.RemoveHs(mol)
+        assert heavy.GetNumAtoms() == crystal.GetNumAtoms()
+        assert mol.GetNumAtoms() > heavy.GetNumAtoms()  # hydrogens written, with coordinates
+        xyz = mol.GetConformer().GetPositions()
+        assert np.isfinite(xyz).all()
+        assert mol.GetConformer().Is3D()
+        assert int(mol.GetProp("rank")) == rank
+        assert mol.GetProp("latent").count("|") == 1  # two pointer latents: 'lig:i|rec:j'
+        confidences.append(float(mol.GetProp("confidence")))
+        # hydrogens sit next to their heavy atom
+        for atom in mol.GetAtoms():
+            if atom.GetAtomicNum() == 1:
+                heavy_idx = atom.GetNeighbors()[0].GetIdx()
+                assert 0.9 < np.linalg.norm(xyz[atom.GetIdx()] - xyz[heavy_idx]) < 1.2
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_poses_csv_matches_the_sdfs(docked: Path) -> None:
+    table = pd.read_csv(docked / "poses.csv", keep_default_na=False)
+    assert list(table.columns[:4]) == ["rank", "confidence", "latent", "file"]
+    assert table["rank"].tolist() == [1, 2, 3]
+    assert table["file"].tolist() == ["rank1.sdf", "rank2.sdf", "rank3.sdf"]
+    assert np.isfinite(table["confidence"]).all()
+    assert table["confidence"].is_monotonic_decreasing
+    for row in table.itertuples():
+        mol = read_sdf(docked / row.file)
+        assert float(mol.GetProp("confidence")) == pytest.approx(row.confidence, abs=1e-4)
+        assert mol.GetProp("latent") == row.latent
+
+
+def test_complex_pdb_has_protein_and_pose(docked: Path, example) -> None:
+    text = (docked / "complex_rank1.pdb").read_text()
+    protein_atoms = [line for line in example.protein.read_text().splitlines() if line.startswith("ATOM")]
+    lines = text.splitlines()
+    assert sum(line.startswith("ATOM") for line in lines) == len(protein_atoms)
+    ligand = [line for line in lines if line.startswith("HETATM") and line[17:20] == "LIG"]
+    pose = Chem.MolFromMolFile(str(docked / "rank1.sdf"), removeHs=False)
+    assert len(ligand) == pose.GetNumAtoms()  # hydrogens included
+    xyz = np.array([[float(line[30:38]), float(line[38:46]), float(line[46:54])] for line in ligand])
+    np.testing.assert_allclose(xyz, pose.GetConformer().GetPositions(), atol=1e-3)
+    assert Chem.MolFromPDBBlock(text, sanitize=False) is not None  # PyMOL-style readers accept it
+
+
+def test_picture_is_a_png(docked: Path) -> None:
+    data = (docked / "rank1.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_files_follow_the_umask(docked: Path) -> None:
+    """Temporary-then-rename must not leave mkstemp's private 0600 mode on the results."""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert docked.stat().st_mode & 0o777 == 0o777 & ~umask
+    for path in docked.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_overwrite_replaces_the_folder(cli, tmp_path: Path, example, bundles) -> None:
+    out = tmp_path / "run"
+    base = ["predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
+            "--weights", bundles.disco, "--out", out, "--threads", "1", "--steps", "4"]
+    assert cli(*base, "--samples", "3").code == 0
+    assert (out / "rank3.sdf").is_file()
+    again = cli(*base, "--samples", "2")
+    assert again.code == 2 and "--overwrite" in again.err  # refused without it, old results intact
+    assert (out / "rank3.sdf").is_file()
+    assert cli(*base, "--samples", "2", "--overwrite").code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf",
+                                                     "rank2.sdf"]
+    assert len(pd.read_csv(out / "poses.csv")) == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the old folder is gone too
+
+
+def test_same_seed_same_poses(cli, tmp_path: Path, example, bundles) -> None:
+    poses = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        assert cli("predict", "--protein", example.protein, "--ligand", "CCOc1ccccc1", "--pocket-center",
+                   example.center, "--weights", bundles.disco, "--out", out, "--seed", "7", *FAST).code == 0
+        poses.append(Chem.MolFromMolFile(str(out / "rank1.sdf")).GetConformer().GetPositions())
+    np.testing.assert_allclose(poses[0], poses[1], atol=1e-4)
+
+
+def test_twin_bundle_has_no_latents(cli, tmp_path: Path, example, bundles) -> None:
+    out = tmp_path / "twin"
+    result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pocket-ligand",
+                 example.ligand, "--weights", bundles.twin, "--out", out, *FAST)
+    assert result.code == 0, result.err
+    table = pd.read_csv(out / "poses.csv", keep_default_na=False)
+    assert table["latent"].tolist() == ["", "", ""]
+
+
+def test_example_uses_its_crystal_ligand_as_pocket(cli, tmp_path: Path, bundles) -> None:
+    out = tmp_path / "example"
+    result = cli("predict", "--example", "--weights", bundles.disco, "--out", out, *FAST)
+    assert result.code == 0, result.err
+    assert "1ia1" in result.out
+    assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED)
+
+
+def test_non_finite_pose_is_never_written(tmp_path: Path, example, bundles) -> None:
+    """write_outputs refuses a NaN pose and leaves neither the folder nor a temporary one."""
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
+    from discodock.weights import load_models
+
+    center = pocket_center_from(example.center, None)
+    prepared = prepare("1ia1", read_protein(example.protein), "c1ccccc1O", pocket_center=center, pocket_radius=15.0)
+    result = dock(load_models(bundles.disco), prepared, samples=2, steps=3)
+    result.poses[1, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        write_outputs(result, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sampler_nan_fails_clearly(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    """A model that only ever produces NaN: predict stops with one line, exit 1, and writes nothing."""
+    import torch
+
+    from discodock.model.score_model import ScoreModel
+
+    forward = ScoreModel.forward
+
+    def nan_scores(self, *args, **kwargs):
+        return {k: torch.full_like(v, float("nan")) for k, v in forward(self, *args, **kwargs).items()}
+
+    monkeypatch.setattr(ScoreModel, "forward", nan_scores)
+    out = tmp_path / "out"
+    result = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
+                 "--weights", bundles.disco, "--out", out, *FAST)
+    assert result.code == 1
+    assert len(result.err_lines) == 1 and "non-finite" in result.err
+    assert not out.exists()
+
+
+def test_real_process_prints_one_line(tmp_path: Path, example, bundles) -> None:
+    """The installed entry point as a user runs it: exit status 2, one stderr line, no traceback, no warnings."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-m", "discodock.cli", "predict", "--protein", str(example.protein), "--ligand", "C1CC(",
+         "--pocket-center", example.center, "--weights", str(bundles.disco), "--out", str(tmp_path / "out"), *FAST],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+    )
+    assert run.returncode == 2
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith("discodock: error: C1CC(: ") and "SMILES" in line
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,205 @@
+"""`discodock screen`: DiffDock's CSV, one bad row never stops the batch, unique folders, resume after kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import FAST
+
+REPO = Path(__file__).resolve().parents[2]
+POSE_FILES = {"complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf"}
+
+
+def write_csv(path: Path, rows: list[tuple[str, object, object]]) -> Path:
+    pd.DataFrame(rows, columns=["complex_name", "protein_path", "ligand_description"]).to_csv(path, index=False)
+    return path
+
+
+def screen_args(csv: Path, out: Path, example, bundles) -> list[str]:
+    return ["screen", "--csv", str(csv), "--out", str(out), "--pocket-center", example.center,
+            "--weights", str(bundles.disco), *FAST]
+
+
+def read_summary(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False)
+
+
+def assert_complete(out: Path) -> None:
+    """Every visible entry is summary.csv or a complete pose folder; temporary names start with '.'."""
+    for entry in out.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.name == "summary.csv":
+            continue
+        assert entry.is_dir(), entry
+        assert {p.name for p in entry.iterdir()} == POSE_FILES, entry
+
+
+def counting(monkeypatch, name: str) -> list:
+    """Wrap discodock.pipeline.<name> (screen imports it at call time) and record each call's complex name."""
+    import discodock.pipeline as pipeline
+
+    calls: list = []
+    original = getattr(pipeline, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args[0] if name == "prepare" else args[1].name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, name, wrapper)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, example, bundles) -> tuple[Path, str]:
+    """A 6-row screen: repeated names, a SMILES that does not parse, a missing protein, an empty ligand."""
+    from discodock.cli import main
+
+    folder = tmp_path_factory.mktemp("screen")
+    csv = write_csv(folder / "pairs.csv", [
+        ("lig", example.protein, "CCO"),
+        ("lig", example.protein, "c1ccccc1O"),
+        ("bad_smiles", example.protein, "C1CC("),
+        ("no_protein", folder / "missing.pdb", "CCO"),
+        ("../evil name", example.protein, example.ligand),
+        ("empty_ligand", example.protein, ""),
+    ])
+    out = folder / "out"
+    code = main(screen_args(csv, out, example, bundles))
+    assert code == 0
+    return out, str(folder / "missing.pdb")
+
+
+def test_summary_records_every_row(mixed) -> None:
+    out, missing = mixed
+    summary = read_summary(out)
+    assert summary["row"].tolist() == ["0", "1", "2", "3", "4", "5"]
+    assert summary["status"].tolist() == ["ok", "ok", "failed", "failed", "ok", "failed"]
+    errors = summary["error"].tolist()
+    assert errors[0] == errors[1] == errors[4] == ""
+    assert "C1CC(" in errors[2] and "unreadable SMILES" in errors[2]
+    assert missing in errors[3] and "protein file not found" in errors[3]
+    assert "row 5 ligand_description" in errors[5] and "empty" in errors[5]
+    assert all("\n" not in e for e in errors)
+    ok = summary[summary["status"] == "ok"]
+    assert all(float(c) == float(c) for c in ok["top_confidence"])  # finite numbers recorded
+
+
+def test_folders_are_unique_and_inside_out(mixed) -> None:
+    out, _ = mixed
+    summary = read_summary(out)
+    assert summary["out_dir"].tolist() == ["lig", "lig-2", "bad_smiles", "no_protein", "evil_name", "empty_ligand"]
+    visible = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert visible == ["evil_name", "lig", "lig-2", "summary.csv"]  # failed rows leave no folder
+    assert not (out.parent / "evil name").exists()
+    assert_complete(out)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # a clean run leaves no temporary files
+
+
+def test_rerun_skips_finished_rows(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    csv = write_csv(tmp_path / "pairs.csv", [
+        ("a", example.protein, "CCO"),
+        ("b", example.protein, "C1CC("),
+        ("c", example.protein, "c1ccccc1O"),
+    ])
+    out = tmp_path / "out"
+    assert cli(*screen_args(csv, out, example, bundles)).code == 0
+    mtimes = {name: (out / name / "rank1.sdf").stat().st_mtime_ns for name in ("a", "c")}
+
+    docked = counting(monkeypatch, "dock")
+    prepared = counting(monkeypatch, "prepare")
+    result = cli(*screen_args(csv, out, example, bundles))
+    assert result.code == 0 and "2 of 3 rows docked" in result.out
+    assert docked == [] and prepared == ["b"]  # only the failed row is tried again
+    assert {name: (out / name / "rank1.sdf").stat().st_mtime_ns for name in ("a", "c")} == mtimes
+    assert read_summary(out)["status"].tolist() == ["ok", "failed", "ok"]
+
+    # a row whose folder was deleted, or whose CSV line changed, is docked again
+    for path in (out / "a").iterdir():
+        path.unlink()
+    (out / "a").rmdir()
+    write_csv(csv, [("a", example.protein, "CCO"), ("b", example.protein, "CCN"), ("c", example.protein, "CCCl")])
+    result = cli(*screen_args(csv, out, example, bundles))
+    assert result.code == 0 and "3 of 3 rows docked" in result.out
+    assert sorted(docked) == ["a", "b", "c"]
+    summary = read_summary(out)
+    assert summary["status"].tolist() == ["ok", "ok", "ok"]
+    assert summary["ligand_description"].tolist() == ["CCO", "CCN", "CCCl"]
+    assert_complete(out)
+
+
+def _ok_rows(out: Path) -> set[int]:
+    if not (out / "summary.csv").is_file():
+        return set()
+    summary = read_summary(out)
+    return {int(r) for r in summary.loc[summary["status"] == "ok", "row"]}
+
+
+def test_kill_9_mid_screen_resumes(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    smiles = ["CCO", "CCN", "CCCl", "c1ccccc1O", "CC(=O)O", "c1ccncc1", "OCCO", "CC(C)O"]
+    csv = write_csv(tmp_path / "pairs.csv", [(f"m{i}", example.protein, s) for i, s in enumerate(smiles)])
+    out = tmp_path / "out"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, "-m", "discodock.cli", *screen_args(csv, out, example, bundles)],
+                               env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not _ok_rows(out) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "the screen ended before it could be killed"
+
+    finished = _ok_rows(out)
+    assert 1 <= len(finished) < len(smiles)
+    assert_complete(out)  # half-written outputs only ever under '.' names
+    mtimes = {f"m{i}": (out / f"m{i}" / "rank1.sdf").stat().st_mtime_ns for i in finished}
+
+    docked = counting(monkeypatch, "dock")
+    result = cli(*screen_args(csv, out, example, bundles))
+    assert result.code == 0, result.err
+    assert sorted(docked) == sorted(f"m{i}" for i in range(len(smiles)) if i not in finished)  # none redone
+    assert {name: (out / name / "rank1.sdf").stat().st_mtime_ns for name in mtimes} == mtimes  # none lost
+    summary = read_summary(out)
+    assert summary["row"].tolist() == [str(i) for i in range(len(smiles))]
+    assert set(summary["status"]) == {"ok"}
+    assert_complete(out)
+
+
+def test_ctrl_c_mid_screen(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    """Ctrl-C while row 1 writes its picture: exit 130, one line, row 0 kept, nothing of row 1 left; rerun finishes."""
+    import discodock.output as output
+
+    csv = write_csv(tmp_path / "pairs.csv", [("a", example.protein, "CCO"), ("b", example.protein, "CCN")])
+    out = tmp_path / "out"
+    draw = output.draw_pose_png
+    pictures: list = []
+
+    def interrupt_second(*args, **kwargs):
+        pictures.append(args[0])
+        if len(pictures) == 2:
+            raise KeyboardInterrupt
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(output, "draw_pose_png", interrupt_second)
+    result = cli(*screen_args(csv, out, example, bundles))
+    assert result.code == 130
+    assert result.err_lines[-1].startswith("discodock: interrupted")
+    assert sorted(p.name for p in out.iterdir()) == ["a", "summary.csv"]  # staging of 'b' removed, not renamed
+    assert read_summary(out)["status"].tolist() == ["ok"]
+
+    monkeypatch.setattr(output, "draw_pose_png", draw)
+    docked = counting(monkeypatch, "dock")
+    assert cli(*screen_args(csv, out, example, bundles)).code == 0
+    assert docked == ["b"]
+    assert read_summary(out)["status"].tolist() == ["ok", "ok"]
