@@ -29,10 +29,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_docking_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--weights", default="disco", help="shipped model name (disco, twin) or a bundle .pt path")
+    parser.add_argument("--weights", default="disco-pocket",
+                        help="shipped model (disco-pocket, twin-pocket, disco, twin) or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
     parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20)")
-    parser.add_argument("--vina-rank", action="store_true", help="also score poses with Vina (needs the vina extra)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    predict.add_argument("--vina-rank", action="store_true", help="rank poses by Vina score instead of confidence")
+    predict.add_argument("--pb-checks", action="store_true", help="add PoseBusters checks of every pose to poses.csv")
     _add_docking_options(predict)
     _add_common(predict)
 

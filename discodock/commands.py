@@ -79,7 +79,11 @@ def predict(args: argparse.Namespace) -> int:
     name = _safe_name(Path(str(protein_path)).stem)
     prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
     result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-    extra = _vina_columns(protein_path, result) if args.vina_rank else None
+    extra: dict[str, list] = {}
+    if args.vina_rank:
+        result, extra["vina_score"] = _rank_by_vina(protein_path, result)
+    if args.pb_checks:
+        extra.update(_posebusters_columns(protein_path, result))
     write_outputs(result, args.out, extra_columns=extra)
     print(f"{name}: {len(result.poses)} poses in {result.seconds:.1f} s; "
           f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, rank1.png")
@@ -93,12 +97,37 @@ def _required(text: object, what: str) -> str:
     return str(text)
 
 
-def _vina_columns(protein_path: Path, result) -> dict[str, list]:
+def _rank_by_vina(protein_path: Path, result):
+    """Re-rank the poses by Vina score (kcal/mol, lower is better); returns the result and the scores."""
+    from dataclasses import replace
+
+    import numpy as np
+
     from discodock.baselines.vina import vina_score
     from discodock.output import pose_molecule
 
-    scores = [vina_score(protein_path, pose_molecule(result.complex.ligand, pose)) for pose in result.poses]
-    return {"vina_score": [round(s, 3) for s in scores]}
+    scores = np.array([vina_score(protein_path, pose_molecule(result.complex.ligand, pose)) for pose in result.poses])
+    order = np.argsort(scores, kind="stable")
+    ranked = replace(result, poses=result.poses[order], confidence=result.confidence[order],
+                     latents=[result.latents[i] for i in order])
+    return ranked, [round(float(s), 3) for s in scores[order]]
+
+
+def _posebusters_columns(protein_path: Path, result) -> dict[str, list]:
+    """PoseBusters 'dock' checks of every pose, one boolean column each (prefixed `pb_`)."""
+    import tempfile
+
+    from discodock.evaluation.validity import posebusters_dock_checks
+    from discodock.output import pose_molecule, write_sdf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for k, pose in enumerate(result.poses):
+            path = Path(tmp) / f"pose{k}.sdf"
+            write_sdf(path, pose_molecule(result.complex.ligand, pose))
+            rows.append(posebusters_dock_checks(path, protein_path).iloc[0])
+    table = pd.DataFrame(rows).reset_index(drop=True)
+    return {name if name == "pb_valid" else f"pb_{name}": table[name].tolist() for name in table.columns}
 
 
 def _safe_name(text: str) -> str:

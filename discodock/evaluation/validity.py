@@ -44,3 +44,14 @@ def posebusters_valid(pred_sdf: MolInput, true_sdf: MolInput, protein_pdb: MolIn
     if table.empty:
         raise InputError(pred_sdf, "PoseBusters found no predicted pose")
     return {k: v.item() if hasattr(v, "item") else v for k, v in table.iloc[0].to_dict().items()}  # numpy → Python
+
+
+def posebusters_dock_checks(pred_sdf: MolInput, protein_pdb: MolInput) -> pd.DataFrame:
+    """PoseBusters 'dock' checks (no reference pose needed) for every pose in `pred_sdf`, with `pb_valid`."""
+    from posebusters import PoseBusters
+
+    table = PoseBusters("dock").bust(_as_input(pred_sdf), None, _as_input(protein_pdb)).reset_index(drop=True)
+    checks = [c for c in table.columns if table[c].dtype == bool]
+    table = table[checks].copy()
+    table["pb_valid"] = table[checks].all(axis=1)
+    return table

@@ -197,7 +197,8 @@ def write_bundle(cfg: TrainConfig) -> Path:
     out = run_dir / "bundle.pt"
     save_bundle(out, score_model.cfg, score_model, prior, confidence, mode=cfg.data.mode,
                 pocket_radius=cfg.data.pocket_radius if pocket else None,
-                metadata={"name": cfg.name, "train_config": cfg.to_dict()})
+                metadata={"name": cfg.name, "train_config": cfg.to_dict(),
+                          "prior_temperature": cfg.confidence.prior_temperature})
     return out
 
 

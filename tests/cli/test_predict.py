@@ -194,3 +194,22 @@ def test_real_process_prints_one_line(tmp_path: Path, example, bundles) -> None:
     (line,) = run.stderr.strip().splitlines()
     assert line.startswith("discodock: error: C1CC(: ") and "SMILES" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_vina_ranking_and_posebusters_columns(tmp_path: Path, example, bundles) -> None:
+    # A separate process, as users run it: PoseBusters' 'dock' run here left the in-process
+    # 'redock' checks of tests/evaluation/test_validity.py failing to load molecules (not yet understood).
+    out = tmp_path / "ranked"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-m", "discodock.cli", "predict", "--protein", str(example.protein), "--ligand",
+         str(example.ligand), "--pocket-ligand", str(example.ligand), "--weights", str(bundles.disco), "--out",
+         str(out), "--vina-rank", "--pb-checks", *FAST],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(out / "poses.csv")
+    assert table["vina_score"].is_monotonic_increasing  # ranked by Vina score, best (lowest) first
+    assert np.isfinite(table["vina_score"]).all()
+    assert {"pb_valid", "pb_mol_pred_loaded"} <= set(table.columns)
+    assert table["pb_mol_pred_loaded"].all()

@@ -21,7 +21,8 @@ def test_crystal_pose_is_valid_and_shifted_pose_is_not_close(posebusters_example
         writer.write(shifted)
     table = posebusters_table(pred, folder / "1ia1_ligand.sdf", folder / "1ia1_protein_one_lig_removed.pdb")
     assert len(table) == 2
-    assert bool(table.loc[0, "pb_valid"]) and bool(table.loc[0, "rmsd_le_2A"])
+    failed = [c for c in table.columns if table[c].dtype == bool and not table.loc[0, c]]
+    assert bool(table.loc[0, "pb_valid"]) and bool(table.loc[0, "rmsd_le_2A"]), failed
     assert not bool(table.loc[1, "rmsd_le_2A"])
 
 

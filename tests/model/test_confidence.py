@@ -1,7 +1,7 @@
 """Confidence model: one invariant logit per complex."""
 
 import torch
-from conftest import moved, synthetic_batch
+from .conftest import moved, synthetic_batch
 from e3nn import o3
 
 from discodock.model import ConfidenceModel, ModelConfig

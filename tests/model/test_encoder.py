@@ -1,7 +1,7 @@
 """Pose-mode encoder: pointer latents per complex, invariance, candidate residues."""
 
 import torch
-from conftest import moved, synthetic_batch
+from .conftest import moved, synthetic_batch
 from e3nn import o3
 
 from discodock.model import ModelConfig, PoseModeEncoder, node_segments

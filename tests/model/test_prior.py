@@ -3,7 +3,7 @@
 import itertools
 
 import torch
-from conftest import moved, synthetic_batch, synthetic_complex
+from .conftest import moved, synthetic_batch, synthetic_complex
 from e3nn import o3
 from torch_geometric.utils import scatter
 

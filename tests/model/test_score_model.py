@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import moved, synthetic_batch
+from .conftest import moved, synthetic_batch
 from e3nn import o3
 
 from discodock.complex_graph import collate
@@ -115,7 +115,7 @@ def test_gradients_reach_encoder_through_score(batch2):
 
 
 def test_cached_and_tiled_receptor_features_match(model64):
-    from conftest import synthetic_complex
+    from .conftest import synthetic_complex
 
     graph = synthetic_complex(10, 25, 2, seed=4)
     graph.lig_pos, graph.rec_pos, graph.rec_side = graph.lig_pos.double(), graph.rec_pos.double(), graph.rec_side.double()
