@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-import yaml
+from discodock.errors import one_line
+
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -81,11 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def one_line(text: object) -> str:
-    """A message on one line (parsers such as gemmi put the offending line on a line of its own)."""
-    return " ".join(str(text).split())
-
-
 # Options whose value may start with '-' (a negative coordinate): argparse would read it as an option.
 _VALUE_MAY_START_WITH_DASH = ("--pocket-center",)
 
@@ -107,18 +103,9 @@ def _join_dash_values(argv: Sequence[str]) -> list[str]:
 
 def _read_config(path: Path) -> dict:
     """The YAML mapping of a `--config` file; InputError naming the file if it is missing or malformed."""
-    from discodock.errors import InputError
+    from discodock.yaml_io import read_yaml_mapping
 
-    if not path.is_file():
-        raise InputError(path, "config file not found")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InputError(path, f"not a readable YAML file ({one_line(error)})") from error
-    values = {} if values is None else values
-    if not isinstance(values, dict):
-        raise InputError(path, "config must be a mapping of option: value")
-    return values
+    return read_yaml_mapping(path, "config file")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from discodock.cli import one_line
+from discodock.errors import one_line
 from discodock.errors import InputError
 
 SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")

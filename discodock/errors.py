@@ -1,6 +1,11 @@
 """The one exception type users see for bad input."""
 
 
+def one_line(text: object) -> str:
+    """A message on one line (parsers such as gemmi put the offending line on a line of its own)."""
+    return " ".join(str(text).split())
+
+
 class InputError(ValueError):
     """Raised for unusable input; the message names the file (or string) and the problem.
 

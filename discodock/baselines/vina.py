@@ -93,22 +93,14 @@ def _drop_unknown_types(pdbqt: str) -> str:
 
 
 def read_ligand(ligand: str | Path | Chem.Mol) -> Chem.Mol:
-    """The ligand as an RDKit molecule (SDF / MOL2 path or Mol), sanitised, hydrogens removed."""
-    if isinstance(ligand, Chem.Mol):
-        mol = Chem.Mol(ligand)
-    else:
-        path = Path(ligand)
-        if not path.is_file():
-            raise InputError(path, "ligand file not found")
-        if path.suffix.lower() == ".mol2":
-            mol = Chem.MolFromMol2File(str(path), sanitize=True, removeHs=True)
-        else:
-            mol = Chem.MolFromMolFile(str(path), sanitize=True, removeHs=True)
-        if mol is None:
-            raise InputError(path, "RDKit could not read or sanitise the ligand")
-    if mol.GetNumAtoms() == 0:
-        raise InputError(ligand, "ligand has no atoms")
-    return Chem.RemoveHs(mol)
+    """The ligand as a heavy-atom RDKit molecule: a Mol as given, or a file through `chem.read_ligand`."""
+    from discodock.chem.ligand import read_ligand as read_ligand_file
+
+    if not isinstance(ligand, Chem.Mol):
+        return read_ligand_file(ligand, add_conformer_if_2d=False)
+    if ligand.GetNumAtoms() == 0:
+        raise InputError(Chem.MolToSmiles(ligand), "ligand has no atoms")
+    return Chem.RemoveHs(ligand)
 
 
 def fresh_conformer(mol: Chem.Mol, seed: int = DEFAULT_SEED) -> Chem.Mol:

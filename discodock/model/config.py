@@ -128,12 +128,9 @@ def config_from_dict(raw: dict, source: object = "<dict>") -> ModelConfig:
 
 def load_config(path: str | Path) -> ModelConfig:
     """Read a ModelConfig from YAML (a mapping; either top level or under a `model:` key)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "model config file not found")
-    raw = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(raw, dict):
-        raise InputError(path, "model config must be a YAML mapping")
+    from discodock.yaml_io import read_yaml_mapping
+
+    raw = read_yaml_mapping(path, "model config")
     raw = raw.get("model", raw)
     return config_from_dict(raw, path)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from discodock.errors import InputError
+from discodock.yaml_io import read_yaml_mapping
 from discodock.model.config import ModelConfig, config_from_dict
 
 
@@ -141,10 +142,7 @@ def config_from_mapping(raw: dict, source: object = "<dict>") -> TrainConfig:
     kwargs = {k: raw[k] for k in ("name", "seed", "out_dir", "model_file") if k in raw}
     model_raw: dict = {}
     if raw.get("model_file"):
-        model_path = resolve_path(raw["model_file"])
-        if not model_path.is_file():
-            raise InputError(model_path, "model_file not found")
-        loaded = yaml.safe_load(model_path.read_text()) or {}
+        loaded = read_yaml_mapping(resolve_path(raw["model_file"]), "model_file")
         model_raw.update(loaded.get("model", loaded))
     model_raw.update(raw.get("model") or {})
     kwargs["model"] = config_from_dict(_coerce_floats(ModelConfig, model_raw, source), source)
@@ -176,12 +174,7 @@ def load_train_config(path: str | Path | None, overrides: list[str] | None = Non
     """Read a training YAML (None: defaults) and apply overrides."""
     raw: dict = {}
     if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(path, "training config not found")
-        raw = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(raw, dict):
-            raise InputError(path, "training config must be a YAML mapping")
+        raw = read_yaml_mapping(path, "training config")
     return config_from_mapping(apply_overrides(raw, overrides), path or "<defaults>")
 
 
