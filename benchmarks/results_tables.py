@@ -1,0 +1,93 @@
+"""Print the README's results tables (Markdown) from the committed result files.
+
+    python benchmarks/results_tables.py > /tmp/tables.md   # then paste into README.md's Results section
+
+Every number in the README's results comes from this script, which only reads benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def markdown(table: pd.DataFrame) -> str:
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "---|" * len(table.columns)
+    rows = ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def mean_std(values: pd.Series, digits: int = 2) -> str:
+    if len(values) == 1:
+        return f"{values.iloc[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+
+def docking_table() -> str | None:
+    path = RESULTS / "posebusters_v2_summary.csv"
+    if not path.is_file():
+        return None
+    summary = pd.read_csv(path)
+    rows = []
+    for r in summary.itertuples(index=False):
+        rows.append({
+            "method": r.method, "mode": r.mode, "n": int(r.n),
+            "top-1 < 2 Å": f"{100 * r.top1_success:.1f} % [{100 * r.top1_ci_low:.1f}, {100 * r.top1_ci_high:.1f}]",
+            "oracle < 2 Å": f"{100 * r.oracle_success:.1f} %",
+            "median s / complex": f"{r.median_seconds:.1f}",
+        })
+    return markdown(pd.DataFrame(rows))
+
+
+def toy_table() -> str:
+    toy = pd.read_csv(RESULTS / "toy.csv")
+    rows = []
+    for nfe, group in toy.groupby("nfe"):
+        row = {"NFE": nfe}
+        for model, g in group.groupby("model", sort=False):
+            row[f"W2 {model}"] = mean_std(g["w2"])
+        rows.append(row)
+    table = markdown(pd.DataFrame(rows))
+    nmi = toy.dropna(subset=["nmi"]).groupby("model")["nmi"].first()  # one value per model and seed
+    per_seed = toy.dropna(subset=["nmi"]).drop_duplicates(["model", "seed"]).groupby("model")["nmi"]
+    notes = ", ".join(f"{m}: {mean_std(v)}" for m, v in per_seed)
+    return table + f"\n\nNMI(latent, mode) over seeds: {notes}" if len(nmi) else table
+
+
+def images_table() -> str:
+    images = pd.read_csv(RESULTS / "images.csv")
+    rows = []
+    for nfe, group in images.groupby("nfe"):
+        row = {"NFE": nfe}
+        for model, g in group.groupby("model", sort=False):
+            row[f"FID-proxy {model}"] = mean_std(g["fid_proxy"])
+            row[f"class acc. {model}"] = mean_std(g["class_acc"], 3)
+        rows.append(row)
+    seeds = images["seed"].nunique()
+    return markdown(pd.DataFrame(rows)) + f"\n\n({seeds} seed{'s' if seeds > 1 else ''})"
+
+
+def vina_line() -> str:
+    summary = json.loads((RESULTS / "vina_posebusters_v2_summary.json").read_text())
+    low, high = summary["top1_success_ci95"]
+    return (f"Vina, pocket given (exhaustiveness 8), PoseBusters V2: {summary['n']} of 308 complexes run so far; "
+            f"top-1 < 2 Å {100 * summary['top1_success']:.1f} % [{100 * low:.1f}, {100 * high:.1f}], "
+            f"best of 9 {100 * summary['best_of_9_success']:.1f} %, median {summary['median_seconds']:.0f} s per complex.")
+
+
+def main() -> None:
+    docking = docking_table()
+    if docking:
+        print("### Docking: PoseBusters V2\n\n" + docking + "\n")
+    print(vina_line() + "\n")
+    print("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)\n\n" + toy_table() + "\n")
+    print("### Images: 8×8 digits (FID-proxy, lower is better)\n\n" + images_table())
+
+
+if __name__ == "__main__":
+    main()
