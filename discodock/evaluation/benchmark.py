@@ -118,15 +118,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                        "seconds": round(time.perf_counter() - start, 2)}
             writer.writerow({**row, "method": method, "mode": args.mode})
             handle.flush()
-    summary = summarize(pd.read_csv(rows_path, dtype={"id": str}), [c.id for c in complexes])
-    summary_path = out / f"{args.set}_summary.csv"
-    vina_csv = out / f"vina_{args.set}.csv"
-    if vina_csv.is_file():
-        summary = pd.concat([summary, summarize_vina(pd.read_csv(vina_csv, dtype={"id": str}), [c.id for c in complexes])])
-    from discodock.atomic import atomic_open
-
-    with atomic_open(summary_path) as handle:
-        summary.to_csv(handle, index=False, float_format="%.4f")
+    summary = write_report(out, args.set, [c.id for c in complexes])
     print(summary.to_string(index=False))
     return 0
 
@@ -162,3 +154,83 @@ def summarize_vina(rows: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     seconds = rows.loc[rows["status"] == "ok", "seconds"]  # timed on this machine, not the offloaded rows
     row = _summary_row("vina", "pocket", rows["top1_rmsd"], rows["best_rmsd"], [], seconds)
     return pd.DataFrame([row], columns=SUMMARY_COLUMNS)
+
+
+def paired_comparison(rows: pd.DataFrame, a: str = "disco", b: str = "twin") -> pd.DataFrame:
+    """Exact McNemar test of top-1 success, `a` vs `b`, per mode, on the complexes both have."""
+    from discodock.evaluation.metrics import mcnemar_exact
+
+    out = []
+    for mode, group in rows.groupby("mode"):
+        group = group.drop_duplicates(["id", "method"], keep="last").fillna({"top1_rmsd": np.inf})  # failed = miss
+        wide = group.pivot(index="id", columns="method", values="top1_rmsd")
+        if a not in wide or b not in wide:
+            continue
+        wide = wide[[a, b]].dropna()  # only complexes that both methods have run
+        test = mcnemar_exact(wide[a] < 2.0, wide[b] < 2.0)
+        out.append({"mode": mode, "a": a, "b": b, **test,
+                    "success_a": float((wide[a] < 2.0).mean()), "success_b": float((wide[b] < 2.0).mean())})
+    return pd.DataFrame(out)
+
+
+def success_by_identity(rows: pd.DataFrame, identity_csv: Path) -> pd.DataFrame:
+    """Top-1 success per method, mode and protein-identity bin (see benchmarks/novelty.py)."""
+    from discodock.evaluation.novelty import success_by_identity_bin
+
+    identity = pd.read_csv(identity_csv, dtype={"id": str}).set_index("id")["max_identity"].to_dict()
+    out = []
+    for (method, mode), group in rows.groupby(["method", "mode"]):
+        group = group[group["id"].isin(identity)]
+        table = success_by_identity_bin(dict(zip(group["id"], group["top1_rmsd"])), identity)
+        out.extend({"method": method, "mode": mode, "bin": b, **r} for b, r in table.to_dict("index").items())
+    return pd.DataFrame(out)
+
+
+def plot_rmsd_cdf(rows: pd.DataFrame, vina: pd.DataFrame | None, path: Path) -> None:
+    """Cumulative share of complexes with top-1 RMSD below x, one curve per method and mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from discodock.atomic import atomic_open
+
+    curves = {f"{m} ({mode})": g["top1_rmsd"] for (m, mode), g in rows.groupby(["method", "mode"])}
+    if vina is not None:
+        curves["vina (pocket)"] = vina["top1_rmsd"]
+    grid = np.linspace(0, 10, 201)
+    fig, ax = plt.subplots(figsize=(5, 4), dpi=120)
+    for label, values in curves.items():
+        values = np.nan_to_num(values.to_numpy(dtype=float), nan=np.inf)
+        ax.plot(grid, [(values < x).mean() for x in grid], label=f"{label}, n={len(values)}")
+    ax.axvline(2.0, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("top-1 RMSD (Å)")
+    ax.set_ylabel("share of complexes below")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format="png")
+    plt.close(fig)
+
+
+def write_report(out: Path, set_name: str, ids: list[str]) -> pd.DataFrame:
+    """Summary CSV (+ Vina), paired test, identity bins and CDF plot from the per-complex rows."""
+    from discodock.atomic import atomic_open
+
+    rows = pd.read_csv(out / f"{set_name}.csv", dtype={"id": str})
+    rows = rows[rows["id"].isin(ids)]
+    summary = summarize(rows, ids)
+    vina_csv = out / f"vina_{set_name}.csv"
+    vina = pd.read_csv(vina_csv, dtype={"id": str}) if vina_csv.is_file() else None
+    if vina is not None:
+        vina = vina[vina["id"].isin(ids)].drop_duplicates("id", keep="last")
+        summary = pd.concat([summary, summarize_vina(vina, ids)])
+    tables = {f"{set_name}_summary.csv": summary, f"{set_name}_paired.csv": paired_comparison(rows)}
+    identity_csv = out / f"{set_name}_identity.csv"
+    if identity_csv.is_file():
+        tables[f"{set_name}_by_identity.csv"] = success_by_identity(rows, identity_csv)
+    for name, table in tables.items():
+        with atomic_open(out / name) as handle:
+            table.to_csv(handle, index=False, float_format="%.4f")
+    plot_rmsd_cdf(rows, vina, out / f"{set_name}_rmsd_cdf.png")
+    return summary

@@ -68,3 +68,20 @@ def summarize_rankings(per_complex: pd.DataFrame, threshold: float = SUCCESS_THR
         "oracle_success": success_rate(top_k_rmsd(per_complex, int(per_complex["rank"].max()) + 1), threshold),
         "median_top1_rmsd": median_rmsd(top1),
     }
+
+
+def mcnemar_exact(success_a, success_b) -> dict:
+    """Paired comparison of two methods on the same complexes (exact McNemar test).
+
+    Only discordant pairs carry information: b = A right / B wrong, c = A wrong / B right; under
+    H0 (equal success) b ~ Binomial(b + c, 1/2). Returns the counts and the two-sided p-value.
+    """
+    from scipy.stats import binomtest
+
+    a = np.asarray(success_a, dtype=bool)
+    b = np.asarray(success_b, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    p = binomtest(only_a, only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
+    return {"n": int(a.size), "only_a": only_a, "only_b": only_b, "p_value": float(p)}

@@ -46,3 +46,14 @@ def test_summarize_rankings():
     assert summary["median_top1_rmsd"] == pytest.approx(3.5)
     assert (summary["top1_ci_low"], summary["top1_ci_high"]) == pytest.approx(binomial_ci(1, 4))
     assert list(top_k_rmsd(frame, 2).index) == ["a", "b", "c", "d"]
+
+
+def test_mcnemar_exact_counts_discordant_pairs_only():
+    from discodock.evaluation.metrics import mcnemar_exact
+
+    a = [True] * 10 + [False] * 10 + [True] * 5
+    b = [False] * 10 + [False] * 10 + [True] * 5
+    result = mcnemar_exact(a, b)
+    assert (result["only_a"], result["only_b"], result["n"]) == (10, 0, 25)
+    assert result["p_value"] == pytest.approx(2 * 0.5**10)  # two-sided exact binomial
+    assert mcnemar_exact(a, a)["p_value"] == 1.0

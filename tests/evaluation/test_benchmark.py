@@ -1,0 +1,30 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from discodock.evaluation.benchmark import paired_comparison, summarize
+
+
+@pytest.fixture
+def rows() -> pd.DataFrame:
+    # complex b failed for disco (NaN = miss); twin has not run c yet
+    return pd.DataFrame({
+        "id": ["a", "b", "c", "a", "b"], "method": ["disco"] * 3 + ["twin"] * 2, "mode": ["pocket"] * 5,
+        "top1_rmsd": [1.0, np.nan, 1.5, 3.0, 1.0], "oracle_rmsd": [0.5, 1.0, 1.0, 1.0, 1.0],
+        "pb_valid": [True, "", False, True, True], "seconds": [2.0, 4.0, 6.0, 1.0, 3.0],
+    })
+
+
+def test_summary_counts_failures_as_misses(rows):
+    summary = summarize(rows, ["a", "b", "c"]).set_index("method")
+    assert summary.loc["disco", "n"] == 3 and summary.loc["twin", "n"] == 2
+    assert summary.loc["disco", "top1_success"] == pytest.approx(2 / 3)
+    assert summary.loc["twin", "top1_success"] == pytest.approx(1 / 2)
+    assert summary.loc["disco", "pb_valid_success"] == pytest.approx(1 / 2)  # a: valid and < 2 Å; c: invalid
+    assert summary.loc["disco", "median_seconds"] == 4.0
+
+
+def test_paired_comparison_uses_complexes_both_ran(rows):
+    (result,) = paired_comparison(rows).to_dict("records")
+    assert result["n"] == 2  # a and b; c only ran for disco
+    assert (result["only_a"], result["only_b"]) == (1, 1)  # a: disco only; b: twin only (disco failed)
