@@ -50,18 +50,21 @@ def variants(cfg: ToyConfig) -> list[tuple[str, bool, int]]:
 
 
 def trained_model(cfg: ToyConfig, name: str, use_latents: bool, k: int, seed: int, runs: Path) -> ToyDiffusion:
-    """Load runs/<name>_seed<seed>.pt if present, else train and save it (atomically)."""
+    """Load runs/<name>_seed<seed>.pt if it was trained with this config, else train and save it (atomically)."""
     ckpt = runs / f"{name}_seed{seed}.pt"
     model = ToyDiffusion(**cfg.model_kwargs(use_latents, k))
-    if ckpt.is_file():
-        model.load_state_dict(torch.load(ckpt))
+    saved = torch.load(ckpt) if ckpt.is_file() else None
+    if saved is not None and saved.get("config") == cfg.to_dict():
+        model.load_state_dict(saved["state"])
         log(f"{name} seed {seed}: loaded {ckpt}")
     else:
+        if saved is not None:
+            log(f"{name} seed {seed}: {ckpt} was trained with another config; retraining")
         start = time.time()
         log(f"{name} seed {seed}: training")
         model = train_toy(cfg, use_latents, seed, k, log=log)
         tmp = ckpt.with_suffix(".tmp")
-        torch.save(model.state_dict(), tmp)
+        torch.save({"config": cfg.to_dict(), "state": model.state_dict()}, tmp)
         os.replace(tmp, ckpt)
         log(f"{name} seed {seed}: trained in {time.time() - start:.0f} s")
     return model.eval()
