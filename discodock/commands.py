@@ -189,14 +189,14 @@ def screen(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
+    per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
     models = load_models(args.weights, device=args.device)
-    if center is None and models.mode == "pocket":
-        raise InputError(args.weights, "is a pocket-mode model: give --pocket-center x,y,z")
+    if center is None and not per_row_pocket and models.mode == "pocket":
+        raise InputError(args.weights, "is a pocket-mode model: give --pocket-center x,y,z or a pocket_center column")
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.csv"
     summary = _load_summary(summary_path)
     folders = _unique_names(table["complex_name"].tolist())
-    pocket_radius = models.pocket_radius if center is not None else None
     proteins: dict[str, object] = {}  # each protein is read and featurised once
 
     def save_summary() -> None:
@@ -215,8 +215,11 @@ def screen(args: argparse.Namespace) -> int:
             if row.protein_path not in proteins:
                 proteins[row.protein_path] = read_protein(_required(row.protein_path, f"row {i} protein_path"))
             ligand = _required(row.ligand_description, f"row {i} ligand_description")
-            prepared = prepare(folders[i], proteins[row.protein_path], ligand,
-                               pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
+            row_center = pocket_center_from(row.pocket_center, None) if per_row_pocket and row.pocket_center else center
+            if row_center is None and models.mode == "pocket":
+                raise InputError(f"row {i} pocket_center", "is empty, and this pocket-mode model needs a pocket")
+            prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
+                               pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
             write_outputs(result, out / folders[i])
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))

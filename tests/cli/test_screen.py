@@ -203,3 +203,16 @@ def test_ctrl_c_mid_screen(cli, tmp_path: Path, example, bundles, monkeypatch) -
     assert cli(*screen_args(csv, out, example, bundles)).code == 0
     assert docked == ["b"]
     assert read_summary(out)["status"].tolist() == ["ok", "ok"]
+
+
+def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, example, bundles) -> None:
+    csv = tmp_path / "pockets.csv"
+    pd.DataFrame({"complex_name": ["here", "nowhere"], "protein_path": [str(example.protein)] * 2,
+                  "ligand_description": ["c1ccccc1O"] * 2,
+                  "pocket_center": [example.center, ""]}).to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, *FAST)
+    assert result.code == 0, result.err
+    summary = read_summary(out).set_index("complex_name")
+    assert summary.loc["here", "status"] == "ok"
+    assert summary.loc["nowhere", "status"] == "failed" and "pocket_center" in summary.loc["nowhere", "error"]
