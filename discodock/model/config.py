@@ -137,7 +137,9 @@ def load_config(path: str | Path) -> ModelConfig:
 
 def save_config(cfg: ModelConfig, path: str | Path) -> None:
     """Write the config as YAML (saved beside every checkpoint)."""
-    Path(path).write_text(yaml.safe_dump({"model": cfg.to_dict()}, sort_keys=False))
+    from discodock.atomic import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump({"model": cfg.to_dict()}, sort_keys=False))
 
 
 __all__ = ["ModelConfig", "SigmaSet", "config_from_dict", "cross_cutoff", "load_config", "save_config", "sigmas"]

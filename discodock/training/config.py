@@ -179,7 +179,9 @@ def load_train_config(path: str | Path | None, overrides: list[str] | None = Non
 
 
 def save_train_config(cfg: TrainConfig, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    from discodock.atomic import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
 
 __all__ = [
