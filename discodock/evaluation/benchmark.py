@@ -218,7 +218,7 @@ def write_report(out: Path, set_name: str, ids: list[str]) -> pd.DataFrame:
     from discodock.atomic import atomic_open
 
     rows = pd.read_csv(out / f"{set_name}.csv", dtype={"id": str})
-    rows = rows[rows["id"].isin(ids)]
+    rows = rows[rows["id"].isin(ids)].drop_duplicates(["id", "method", "mode"], keep="last")  # reruns: last wins
     summary = summarize(rows, ids)
     vina_csv = out / f"vina_{set_name}.csv"
     vina = pd.read_csv(vina_csv, dtype={"id": str}) if vina_csv.is_file() else None
