@@ -24,12 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from discodock.training.config import load_train_config  # noqa: E402
-from discodock.training.train import STAGES, train_main  # noqa: E402
-
-
-def stage_budgets(total: float, has_prior: bool) -> dict[str, float]:
-    shares = {"score": 0.7, "prior": 0.1, "confidence": 0.2} if has_prior else {"score": 0.8, "confidence": 0.2}
-    return {stage: total * share for stage, share in shares.items()}
+from discodock.training.train import STAGES, stage_budgets, train_main  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

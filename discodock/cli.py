@@ -74,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(bench)
 
     train = sub.add_parser("train", help="train the score model, prior and confidence model")
-    train.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget per stage")
+    train.add_argument("--max-minutes", type=float, default=None,
+                       help="wall-clock budget of the whole run (split 70/10/20 %% over score/prior/confidence)")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config entry, e.g. --set score.lr=3e-4 (repeatable)")
     _add_common(train)
+    train.set_defaults(seed=None)  # None: the config's seed
 
     toy = sub.add_parser("toy", help="the 2-D toy: DisCo vs EDM on 8 Gaussians")
     _add_common(toy)

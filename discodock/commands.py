@@ -242,11 +242,17 @@ def benchmark(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    from discodock.training import train_main
+    from discodock.training.config import load_train_config
+    from discodock.training.train import stage_budgets, train_main
 
     if args.config is None:
         raise InputError("discodock train", "give --config configs/train_disco.yaml (or another training config)")
-    train_main(args.config, max_minutes=args.max_minutes, device=args.device, seed=args.seed)
+    overrides = list(args.set) + ([f"seed={args.seed}"] if args.seed is not None else [])
+    cfg = load_train_config(args.config, overrides)
+    budgets = stage_budgets(args.max_minutes, cfg.model.latent_mode == "pointer") if args.max_minutes else None
+    accelerator = "gpu" if args.device.startswith("cuda") else "cpu"
+    run_dir = train_main(args.config, overrides, accelerator=accelerator, stage_minutes=budgets)
+    print(f"{cfg.name}: trained; bundle, checkpoints, config and metrics in {run_dir}")
     return 0
 
 

@@ -225,6 +225,12 @@ def merge_metrics(run_dir: Path) -> Path | None:
     return out
 
 
+def stage_budgets(total_minutes: float, has_prior: bool) -> dict[str, float]:
+    """Split a whole run's wall-clock budget: 70 / 10 / 20 % for score / prior / confidence (twin: 80 / 20)."""
+    shares = {"score": 0.7, "prior": 0.1, "confidence": 0.2} if has_prior else {"score": 0.8, "confidence": 0.2}
+    return {stage: total_minutes * share for stage, share in shares.items()}
+
+
 def train_main(
     config_path: str | Path | None,
     overrides: Sequence[str] | None = None,
