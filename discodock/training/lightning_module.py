@@ -77,6 +77,12 @@ class _Stage(pl.LightningModule):
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
+    def training_step(self, batch, batch_idx: int) -> Tensor:
+        """Prior and confidence stages: `_step(batch)` returns (loss, …) for a (ComplexBatch, …) batch."""
+        loss, _, _ = self._step(batch)
+        self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
+        return loss
+
     def configure_optimizers(self):
         return torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
 
@@ -196,11 +202,6 @@ class PriorModule(_Stage):
         unposed = replace(clean, lig_pos=prior_pos)
         return self.prior.soft_loss(unposed, probs).mean(), unposed, probs
 
-    def training_step(self, batch, batch_idx: int) -> Tensor:
-        loss, _, _ = self._step(batch)
-        self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
-        return loss
-
     def validation_step(self, batch, batch_idx: int) -> None:
         loss, unposed, probs = self._step(batch)
         acc = self.prior.accuracy(unposed, probs)
@@ -229,11 +230,6 @@ class ConfidenceModule(_Stage):
         logits = self.model(graphs)
         loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float(), pos_weight=self.pos_weight)
         return loss, logits, labels
-
-    def training_step(self, batch, batch_idx: int) -> Tensor:
-        loss, _, _ = self._step(batch)
-        self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
-        return loss
 
     def validation_step(self, batch, batch_idx: int) -> None:
         loss, logits, labels = self._step(batch)
