@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     bench.add_argument("--method", default=None, help="name for the rows (default: from the weights name)")
     bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
+    bench.add_argument("--vina-rank", action="store_true",
+                       help="also rank the same poses by Vina score: rows of method '<method>+vina'")
     _add_docking_options(bench)
     _add_common(bench)
 

@@ -99,18 +99,10 @@ def _required(text: object, what: str) -> str:
 
 def _rank_by_vina(protein_path: Path, result):
     """Re-rank the poses by Vina score (kcal/mol, lower is better); returns the result and the scores."""
-    from dataclasses import replace
+    from discodock.pipeline import rerank_by_vina
 
-    import numpy as np
-
-    from discodock.baselines.vina import vina_score
-    from discodock.output import pose_molecule
-
-    scores = np.array([vina_score(protein_path, pose_molecule(result.complex.ligand, pose)) for pose in result.poses])
-    order = np.argsort(scores, kind="stable")
-    ranked = replace(result, poses=result.poses[order], confidence=result.confidence[order],
-                     latents=[result.latents[i] for i in order])
-    return ranked, [round(float(s), 3) for s in scores[order]]
+    ranked, scores = rerank_by_vina(result, protein_path)
+    return ranked, [round(float(s), 3) for s in scores]
 
 
 def _posebusters_columns(protein_path: Path, result) -> dict[str, list]:

@@ -127,6 +127,21 @@ def dock(
     )
 
 
+def rerank_by_vina(result: DockingResult, protein_path: str | Path) -> tuple[DockingResult, np.ndarray]:
+    """The same poses ranked by Vina score (one set of grid maps for all; lower is better), and the
+    scores in the new order. Poses outside the shared box score +inf and rank last."""
+    from dataclasses import replace
+
+    from discodock.baselines.vina import score_poses
+    from discodock.output import pose_molecule
+
+    scores, _ = score_poses(protein_path, [pose_molecule(result.complex.ligand, pose) for pose in result.poses])
+    order = np.argsort(scores, kind="stable")
+    ranked = replace(result, poses=result.poses[order], confidence=result.confidence[order],
+                     latents=[result.latents[i] for i in order])
+    return ranked, scores[order]
+
+
 def describe_latents(graph: ComplexGraph, latents: torch.Tensor | None, num_samples: int) -> list[str]:
     """Human-readable latent per sample, e.g. 'lig:12|rec:87' (node ids in the model's graph)."""
     if latents is None:

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from rdkit import Chem
@@ -207,14 +208,49 @@ def dock_with_vina(
     return list(zip(poses, [float(e) for e in energies]))
 
 
-def vina_score(protein_pdb: str | Path, pose_mol: Chem.Mol, local_optimize: bool = False) -> float:
-    """Vina score of a given pose (kcal/mol); with `local_optimize`, after Vina's local minimisation."""
-    if pose_mol.GetNumConformers() == 0:
-        raise InputError(Chem.MolToSmiles(pose_mol), "pose has no coordinates")
-    mol_h = Chem.AddHs(pose_mol, addCoords=True)  # keep the pose; only hydrogens are placed
-    center, box = pocket_box(pose_mol)
+def score_poses(
+    protein_pdb: str | Path,
+    poses: Sequence[Chem.Mol],
+    *,
+    local_optimize: bool = False,
+    padding: float = BOX_PADDING,
+    max_box: float = 40.0,
+) -> tuple[np.ndarray, list[Chem.Mol]]:
+    """Vina scores (kcal/mol, lower is better) of many poses of one ligand in one receptor.
+
+    One receptor and one set of grid maps serve every pose: the box is the poses' joint extent +
+    `padding`, at most `max_box` Å per axis around their median centroid (robust to a few strays). A
+    pose with an atom outside the box (far from the others) scores +inf, so it ranks last. With `local_optimize`, each pose is
+    first minimised by Vina and the minimised poses are returned (else the input poses).
+    """
+    if not poses:
+        return np.zeros(0), []
+    for pose in poses:
+        if pose.GetNumConformers() == 0:
+            raise InputError(Chem.MolToSmiles(pose), "pose has no coordinates")
+    heavy = [Chem.RemoveHs(p) for p in poses]
+    coords = np.concatenate([p.GetConformer().GetPositions() for p in heavy])
+    center = np.median([p.GetConformer().GetPositions().mean(0) for p in heavy], axis=0)
+    box = np.minimum(2 * np.abs(coords - center).max(0) + padding, max_box)
     v = _vina(prepare_receptor(protein_pdb), cpu=1, seed=DEFAULT_SEED)
-    v.set_ligand_from_string(ligand_pdbqt(mol_h))
     v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in box])
-    energies = v.optimize() if local_optimize else v.score()
-    return float(energies[0])
+    energies, out = np.full(len(poses), np.inf), list(heavy)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, pose in enumerate(heavy):
+            v.set_ligand_from_string(ligand_pdbqt(Chem.AddHs(pose, addCoords=True)))  # keep the pose, place H
+            try:
+                energies[k] = (v.optimize() if local_optimize else v.score())[0]
+            except RuntimeError as error:  # Vina's only complaint about a valid ligand: outside the maps
+                if "outside the grid box" not in str(error):
+                    raise
+                continue
+            if local_optimize:
+                path = Path(tmp) / f"pose{k}.pdbqt"
+                v.write_pose(str(path), overwrite=True)
+                out[k] = _poses_from_vina(path.read_text(), pose)[0]
+    return energies, out
+
+
+def vina_score(protein_pdb: str | Path, pose_mol: Chem.Mol, local_optimize: bool = False) -> float:
+    """Vina score of one pose (kcal/mol); with `local_optimize`, after Vina's local minimisation."""
+    return float(score_poses(protein_pdb, [pose_mol], local_optimize=local_optimize)[0][0])

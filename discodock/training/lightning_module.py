@@ -26,6 +26,7 @@ from discodock.complex_graph import ComplexBatch
 from discodock.model.confidence import ConfidenceModel
 from discodock.model.diffusion import score_matching_loss
 from discodock.model.encoder import PoseModeEncoder, segment_softmax
+from discodock.model.layers import compile_tensor_products
 from discodock.model.prior import PointerPrior
 from discodock.model.score_model import LatentNodes, ScoreModel, node_segments
 from discodock.training._lightning import pl
@@ -125,6 +126,13 @@ class DockingModule(_Stage):
         out = self.losses(batch, self.score_model, self.encoder)
         self.log_dict({f"train_{k}": v for k, v in out.items()}, batch_size=len(batch), on_step=True, on_epoch=True)
         return out["loss"]
+
+    def on_fit_start(self) -> None:
+        # here rather than in __init__: after the EMA copy and in every DDP process
+        if self.stage.compile:
+            for net in (self.score_model, self.encoder):
+                if net is not None:
+                    compile_tensor_products(net)
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))

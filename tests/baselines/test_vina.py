@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from discodock.baselines.vina import dock_with_vina, pocket_box, read_ligand, vina_score
+from discodock.baselines.vina import dock_with_vina, pocket_box, read_ligand, score_poses, vina_score
 from discodock.errors import InputError
 from discodock.evaluation.rmsd import symmetry_rmsd
 
@@ -56,3 +56,25 @@ def test_missing_protein_is_an_input_error(tmp_path, complex_1ia1):
     _, crystal = complex_1ia1
     with pytest.raises(InputError, match="not found"):
         dock_with_vina(tmp_path / "none.pdb", crystal, np.zeros(3), 20.0)
+
+
+def _shifted(mol: Chem.Mol, shift: float) -> Chem.Mol:
+    moved = Chem.Mol(mol)
+    conf = moved.GetConformer()
+    for i, (x, y, z) in enumerate(conf.GetPositions()):
+        conf.SetAtomPosition(i, (x + shift, y, z))
+    return moved
+
+
+@pytest.mark.slow
+def test_score_poses_ranks_the_crystal_first_and_a_stray_pose_last(complex_1ia1):
+    protein, crystal = complex_1ia1
+    poses = [_shifted(crystal, 4.0), crystal, _shifted(crystal, 60.0)]
+    energies, returned = score_poses(protein, poses)
+    assert np.isfinite(energies[:2]).all() and energies[2] == np.inf  # 60 Å away: outside the shared box
+    assert energies[1] < energies[0] and energies[1] < -4.0  # the crystal pose beats a 4 Å shift
+    assert energies[1] == pytest.approx(vina_score(protein, crystal), abs=0.05)  # same maps, nearly the same box
+    optimized, moved = score_poses(protein, poses[:2], local_optimize=True)
+    assert (optimized <= energies[:2] + 1e-6).all()  # minimisation never raises the score
+    assert [m.GetNumAtoms() for m in moved] == [crystal.GetNumAtoms()] * 2  # the input's atoms, in order
+    assert symmetry_rmsd(crystal, [moved[1].GetConformer().GetPositions()])[0] < 1.5  # the crystal pose stays put

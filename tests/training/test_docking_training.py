@@ -82,3 +82,20 @@ def test_twin_skips_the_prior(tmp_path):
     assert (run / "score.ckpt").is_file() and (run / "confidence.ckpt").is_file()
     assert not (run / "prior.ckpt").exists()
     assert torch.load(run / "score.ckpt", weights_only=True)["encoder"] is None
+
+
+def test_perturbed_crystal_poses_give_the_confidence_model_hits_and_misses():
+    from discodock.training.confidence_data import perturbed_poses, pose_rmsd
+
+    cfg = load_train_config(None, TINY)
+    graph = _items(1)[0].graph
+    bonds = graph.lig_bond_index
+    poses = perturbed_poses(graph, 64, 0.8, cfg, torch.Generator().manual_seed(0))
+    assert poses.shape == (64, *graph.lig_pos.shape)
+    length = lambda p: (p[..., bonds[0], :] - p[..., bonds[1], :]).norm(dim=-1)  # noqa: E731
+    torch.testing.assert_close(length(poses), length(graph.lig_pos).expand(64, -1), atol=1e-4, rtol=0)
+    rmsd = pose_rmsd(poses, graph.lig_pos)
+    assert (rmsd < 2.0).any() and (rmsd > 2.0).any(), rmsd  # both labels occur
+    near = pose_rmsd(perturbed_poses(graph, 16, 0.1, cfg, torch.Generator().manual_seed(0)), graph.lig_pos)
+    assert float(near.max()) < 1.0, near  # small t: close to the crystal pose
+    assert perturbed_poses(graph, 0, 0.8, cfg, torch.Generator()).shape == (0, *graph.lig_pos.shape)

@@ -1,0 +1,49 @@
+"""`discodock benchmark` end to end on two example complexes: rows per ranking, resume, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import FAST
+
+
+@pytest.fixture
+def tiny_set(tmp_path: Path, posebusters_examples: Path) -> tuple[Path, Path]:
+    """Two complexes of the posebusters wheel in the shared layout (<id>/protein.pdb, <id>/ligand.sdf)."""
+    root = tmp_path / "data"
+    for cid in ("1ia1", "1s3v"):
+        folder = root / cid
+        folder.mkdir(parents=True)
+        (folder / "protein.pdb").symlink_to(posebusters_examples / cid / f"{cid}_protein_one_lig_removed.pdb")
+        (folder / "ligand.sdf").symlink_to(posebusters_examples / cid / f"{cid}_ligand.sdf")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("1ia1\n1s3v\n")
+    return root, ids
+
+
+@pytest.mark.slow
+def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, tiny_set, bundles):
+    pytest.importorskip("vina")
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    args = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights", bundles.disco,
+            "--method", "disco", "--vina-rank", "--out", out, *FAST]
+    assert cli(*args).code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert sorted(zip(rows["id"], rows["method"])) == [
+        ("1ia1", "disco"), ("1ia1", "disco+vina"), ("1s3v", "disco"), ("1s3v", "disco+vina")]
+    assert (rows["status"] == "ok").all() and rows["top1_rmsd"].notna().all()
+    # same poses, two rankings: the best of all samples is the same, the top pose need not be
+    wide = rows.pivot(index="id", columns="method", values="oracle_rmsd")
+    pd.testing.assert_series_equal(wide["disco"], wide["disco+vina"], check_names=False)
+    vina_rows = rows[rows["method"] == "disco+vina"]
+    assert (vina_rows["confidence"] < 50).all()  # the top pose's Vina score (kcal/mol), finite
+    summary = pd.read_csv(out / "tiny_summary.csv")
+    assert set(summary["method"]) == {"disco", "disco+vina"} and (summary["n"] == 2).all()
+
+    result = cli(*args)  # resume: everything is done, nothing is appended
+    assert result.code == 0 and "2 already in" in result.out
+    assert len(pd.read_csv(out / "tiny.csv")) == 4
