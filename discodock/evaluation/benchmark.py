@@ -24,6 +24,7 @@ from discodock.evaluation.metrics import binomial_ci, success_rate
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
                "status"]
+PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina")]  # same ranking, with and without latents
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
 
@@ -245,7 +246,8 @@ def write_report(out: Path, set_name: str, ids: list[str]) -> pd.DataFrame:
     if vina is not None:
         vina = vina[vina["id"].isin(ids)].drop_duplicates("id", keep="last")
         summary = pd.concat([summary, summarize_vina(vina, ids)])
-    tables = {f"{set_name}_summary.csv": summary, f"{set_name}_paired.csv": paired_comparison(rows)}
+    paired = pd.concat([paired_comparison(rows, a, b) for a, b in PAIRED_METHODS], ignore_index=True)
+    tables = {f"{set_name}_summary.csv": summary, f"{set_name}_paired.csv": paired}
     identity_csv = out / f"{set_name}_identity.csv"
     if identity_csv.is_file():
         tables[f"{set_name}_by_identity.csv"] = success_by_identity(rows, identity_csv)

@@ -28,3 +28,15 @@ def test_paired_comparison_uses_complexes_both_ran(rows):
     (result,) = paired_comparison(rows).to_dict("records")
     assert result["n"] == 2  # a and b; c only ran for disco
     assert (result["only_a"], result["only_b"]) == (1, 1)  # a: disco only; b: twin only (disco failed)
+
+
+def test_report_pairs_disco_with_twin_for_each_ranking(tmp_path, rows):
+    from discodock.evaluation.benchmark import write_report
+
+    vina = rows.assign(method=rows["method"] + "+vina", top1_rmsd=[3.0, 1.0, 1.0, 1.0, 3.0])
+    table = pd.concat([rows, vina]).assign(top5_rmsd=1.0, confidence=0.0, status="ok")
+    table.to_csv(tmp_path / "tiny.csv", index=False)
+    write_report(tmp_path, "tiny", ["a", "b", "c"])
+    paired = pd.read_csv(tmp_path / "tiny_paired.csv").set_index("a")
+    assert list(paired.index) == ["disco", "disco+vina"] and list(paired["b"]) == ["twin", "twin+vina"]
+    assert (paired.loc["disco+vina", "only_a"], paired.loc["disco+vina", "only_b"]) == (1, 1)  # b; a
