@@ -219,9 +219,10 @@ def score_poses(
     """Vina scores (kcal/mol, lower is better) of many poses of one ligand in one receptor.
 
     One receptor and one set of grid maps serve every pose: the box is the poses' joint extent +
-    `padding`, at most `max_box` Å per axis around their median centroid (robust to a few strays). A
-    pose with an atom outside the box (far from the others) scores +inf, so it ranks last. With `local_optimize`, each pose is
-    first minimised by Vina and the minimised poses are returned (else the input poses).
+    `padding`, at most `max_box` Å per axis around their median centroid (robust to a few strays).
+    A pose with an atom outside the box (far from the others) scores +inf, so it ranks last. With
+    `local_optimize`, each pose is first minimised by Vina and the minimised poses are returned
+    (else the input poses).
     """
     if not poses:
         return np.zeros(0), []

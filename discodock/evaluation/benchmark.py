@@ -118,8 +118,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
     rankings = ["confidence"] + (["vina"] if getattr(args, "vina_rank", False) else [])
     labels = [method_name(method, r) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
-    print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; methods {', '.join(labels)}, "
-          f"mode {args.mode}, {args.samples} samples x {args.steps} steps, threads {os.environ.get('OMP_NUM_THREADS')}")
+    print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
+          f"methods {', '.join(labels)}, mode {args.mode}, {args.samples} samples x {args.steps} steps, "
+          f"threads {os.environ.get('OMP_NUM_THREADS')}")
     new_file = not rows_path.is_file()
     with rows_path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS)

@@ -8,9 +8,9 @@ symmetric ligand can be labelled a miss although it is a hit; evaluation uses th
 
 Departure from DiffDock (optional, `perturbed_per_complex`): a small training set gives a score model
 whose samples are almost never within 2 Å, and a classifier trained on them only learns "miss"
-(measured with the first 48-minute pocket models: 1 and 6 of 2,160 sampled poses within 2 Å). So K' more poses per complex are made by
-noising the crystal pose with the forward diffusion at t ~ U(0, perturbed_t_max), which spans hits and
-near misses around the true pose.
+(measured with the first 48-minute pocket models: 1 and 6 of 2,160 sampled poses within 2 Å). So K'
+more poses per complex are made by noising the crystal pose with the forward diffusion at
+t ~ U(0, perturbed_t_max), which spans hits and near misses around the true pose.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class StageConfig:
     sampling_chunk: int = 16  # confidence stage: complexes sampled together
     rmsd_threshold: float = 2.0  # confidence stage: label = RMSD < threshold (Å)
     prior_temperature: float = 1.0  # confidence stage: temperature of the prior's latent draws
-    perturbed_per_complex: int = 0  # confidence stage: extra poses per complex, the crystal pose noised at t ~ U(0, t_max)
+    perturbed_per_complex: int = 0  # confidence stage: + poses per complex, the crystal pose noised at t ~ U(0, t_max)
     perturbed_t_max: float = 0.8
     freeze_trunk_epochs: int = 5  # prior stage: the trunk (copied from the score model) is frozen this long
 
