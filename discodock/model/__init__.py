@@ -1,9 +1,9 @@
-"""Docking networks: score model with pointer latents, pose-mode encoder, AR pointer prior, confidence model."""
+"""Docking networks: score model with pointer or codebook latents, pose-mode encoder, AR priors, confidence model."""
 
 from discodock.model.confidence import ConfidenceModel
 from discodock.model.config import ModelConfig, SigmaSet, cross_cutoff, load_config, save_config, sigmas
 from discodock.model.encoder import PoseModeEncoder
-from discodock.model.prior import PointerPrior
+from discodock.model.prior import CodebookPrior, PointerPrior, build_prior
 from discodock.model.score_model import (
     ComplexTrunk,
     LatentNodes,
@@ -14,6 +14,7 @@ from discodock.model.score_model import (
 )
 
 __all__ = [
+    "CodebookPrior",
     "ComplexTrunk",
     "ConfidenceModel",
     "LatentNodes",
@@ -23,6 +24,7 @@ __all__ = [
     "ReceptorFeatures",
     "ScoreModel",
     "SigmaSet",
+    "build_prior",
     "cross_cutoff",
     "latent_drop_mask",
     "load_config",

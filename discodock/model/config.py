@@ -22,7 +22,7 @@ Tensor = torch.Tensor
 # formal charge, implicit valence, H count, radical electrons, hybridisation, aromatic, ring).
 DEFAULT_LIGAND_FEATURE_DIMS = (120, 5, 12, 12, 10, 6, 6, 8, 2, 2)
 DEFAULT_NUM_RESIDUE_TYPES = 21
-LATENT_MODES = ("pointer", "none")
+LATENT_MODES = ("pointer", "codebook", "none")
 
 
 @dataclass
@@ -48,8 +48,9 @@ class ModelConfig:
     cross_max_neighbors: int | None = 12  # keep only the k nearest residues per ligand atom (None: all, as DiffDock)
     center_radius: float = 30.0  # Å, range of the distance embedding of atom -> centroid edges
     # latents (DisCo)
-    latent_mode: str = "pointer"  # 'pointer' | 'none' (the no-latent twin)
-    num_latents: int = 2  # m pointer latents
+    latent_mode: str = "pointer"  # 'pointer' | 'codebook' (m latents of k codes each) | 'none' (the no-latent twin)
+    num_latents: int = 2  # m latents (pointers or codes)
+    codebook_size: int = 8  # k codes per latent ('codebook' mode only)
     latent_dropout: float = 0.1  # per complex, to the null latent, in training
     # encoder (crystal complex, no time input)
     encoder_ns: int = 16
@@ -58,7 +59,7 @@ class ModelConfig:
     # residues farther (Å) than this from every crystal ligand atom cannot be chosen; None: all residues
     encoder_rec_cutoff: float | None = 15.0
     # prior and confidence trunks (own weights, same structure, fewer layers)
-    prior_layers: int = 2
+    prior_layers: int = 2  # codebook prior: layers of its AR transformer (width prior_hidden)
     prior_hidden: int = 32
     confidence_layers: int = 2
     # vocabularies
@@ -76,8 +77,20 @@ class ModelConfig:
         self.ligand_feature_dims = tuple(int(d) for d in self.ligand_feature_dims)
         if self.latent_mode not in LATENT_MODES:
             raise InputError(self.latent_mode, f"latent_mode must be one of {LATENT_MODES}")
+        if self.latent_mode == "codebook" and (self.codebook_size < 1 or self.prior_hidden % 4):
+            raise InputError(self.latent_mode, "codebook latents need codebook_size >= 1 and prior_hidden divisible by 4")
         if self.sh_lmax != 1:
             raise InputError(str(self.sh_lmax), "only sh_lmax = 1 is implemented")
+
+    @property
+    def has_latents(self) -> bool:
+        """DisCo (pointer or codebook latents, with an encoder and a prior) rather than the no-latent twin."""
+        return self.latent_mode != "none"
+
+    @property
+    def latent_dim(self) -> int:
+        """Latent indicator columns per node, the trunk's latent input: m pointers, m·k codes, or none."""
+        return {"pointer": self.num_latents, "codebook": self.num_latents * self.codebook_size}.get(self.latent_mode, 0)
 
     @property
     def cross_cutoff_max(self) -> float:

@@ -1,4 +1,4 @@
-"""Autoregressive pointer prior p(z | protein, ligand) = Π_c p(z_c | z_<c, complex) for docking.
+"""Autoregressive latent priors p(z | protein, ligand) = Π_c p(z_c | z_<c, complex) for docking.
 
 DisCo-DiffDock's second stage: the score model's trunk, run at t = 1 with the null latent on the
 complex *without* the crystal pose (the caller places the ligand conformer at the protein centre
@@ -10,6 +10,11 @@ where i_c' is the node chosen for latent c'. Probabilities are a softmax over th
 atoms and residues) of each complex. Trunk weights are the prior's own, with the score model's
 exact structure, so `init_from_score_model` can start it from a trained score model (the paper
 starts from the score model and freezes the trunk for the first epochs: `freeze_trunk`).
+
+`CodebookPrior` (latent_mode 'codebook'): the same trunk, its ligand atoms' invariant features
+averaged per complex, is the context vector of the core's causal transformer `ARPrior` over the m
+codes. Both priors share the trunk plumbing (`_TrunkPrior`) and the interface the training stage and
+the sampler use: `sample`, `log_prob`, `soft_loss`, `accuracy`; `build_prior` picks the class.
 """
 
 from __future__ import annotations
@@ -20,9 +25,17 @@ from torch_geometric.utils import scatter
 
 from discodock.complex_graph import ComplexBatch
 from discodock.core.latents import sample_gumbel, segment_argmax_onehot
+from discodock.core.prior import ARPrior
 from discodock.model.config import ModelConfig, cross_cutoff, sigmas
 from discodock.model.layers import GaussianSmearing, mlp
-from discodock.model.score_model import ComplexTrunk, LatentNodes, ReceptorFeatures, ScoreModel, node_segments
+from discodock.model.score_model import (
+    ComplexTrunk,
+    LatentNodes,
+    ReceptorFeatures,
+    ScoreModel,
+    TrunkOutput,
+    node_segments,
+)
 
 Tensor = torch.Tensor
 
@@ -35,24 +48,19 @@ def segment_log_softmax(logits: Tensor, segment: Tensor, num_segments: int) -> T
     return shifted - log_norm[segment]
 
 
-class PointerPrior(nn.Module):
-    """p(z | complex) over m pointer latents, decoded one column after another."""
+class _TrunkPrior(nn.Module):
+    """A prior's trunk: the score model's structure, run at t = 1 with the null latent on the unposed complex."""
 
-    def __init__(self, cfg: ModelConfig, pair_distance_max: float = 40.0):
+    latent_mode = ""
+
+    def __init__(self, cfg: ModelConfig):
         super().__init__()
-        if cfg.latent_mode != "pointer":
-            raise ValueError("PointerPrior needs latent_mode 'pointer'")
+        if cfg.latent_mode != self.latent_mode:
+            raise ValueError(f"{type(self).__name__} needs latent_mode '{self.latent_mode}'")
         self.cfg, self.m = cfg, cfg.num_latents
-        ns, hid = cfg.ns, cfg.prior_hidden
         self.trunk = ComplexTrunk(
-            cfg, ns, cfg.nv, cfg.num_layers, use_time=True, latent_dim=self.m, update_rec_last=False
+            cfg, cfg.ns, cfg.nv, cfg.num_layers, use_time=True, latent_dim=cfg.latent_dim, update_rec_last=False
         )  # the score model's trunk structure
-        self.lig_proj = mlp(ns, hid, hid)
-        self.rec_proj = mlp(ns, hid, hid)
-        self.pair_dist = GaussianSmearing(0.0, pair_distance_max, cfg.distance_embed_dim)
-        self.ctx_node = nn.ModuleList(nn.Linear(hid, hid) for _ in range(self.m - 1))
-        self.ctx_dist = nn.ModuleList(nn.Linear(cfg.distance_embed_dim, hid) for _ in range(self.m - 1))
-        self.heads = nn.ModuleList(mlp(2 * hid, hid, 1) for _ in range(self.m))
 
     def init_from_score_model(self, score_model: ScoreModel) -> None:
         """Copy the trunk weights of a trained score model (same config sizes)."""
@@ -66,11 +74,31 @@ class PointerPrior(nn.Module):
         """The prior trunk's ligand-independent residue features (compute once, `repeat` for copies)."""
         return self.trunk.receptor_features(batch)
 
+    def trunk_features(self, batch: ComplexBatch, receptor: ReceptorFeatures | None = None) -> TrunkOutput:
+        """The trunk at t = 1, the pure noise level: the ligand's pose carries no information."""
+        t = batch.lig_pos.new_ones(batch.num_graphs)
+        return self.trunk(batch, t, cross_cutoff(sigmas(t, self.cfg).tr, self.cfg), receptor=receptor)
+
+
+class PointerPrior(_TrunkPrior):
+    """p(z | complex) over m pointer latents, decoded one column after another."""
+
+    latent_mode = "pointer"
+
+    def __init__(self, cfg: ModelConfig, pair_distance_max: float = 40.0):
+        super().__init__(cfg)
+        ns, hid = cfg.ns, cfg.prior_hidden
+        self.lig_proj = mlp(ns, hid, hid)
+        self.rec_proj = mlp(ns, hid, hid)
+        self.pair_dist = GaussianSmearing(0.0, pair_distance_max, cfg.distance_embed_dim)
+        self.ctx_node = nn.ModuleList(nn.Linear(hid, hid) for _ in range(self.m - 1))
+        self.ctx_dist = nn.ModuleList(nn.Linear(cfg.distance_embed_dim, hid) for _ in range(self.m - 1))
+        self.heads = nn.ModuleList(mlp(2 * hid, hid, 1) for _ in range(self.m))
+
     def embed(self, batch: ComplexBatch, receptor: ReceptorFeatures | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """Node embeddings e [K, hidden], positions [K, 3], complex ids [K] of the node set [ligand; residues]."""
         ns = self.cfg.ns
-        t = batch.lig_pos.new_ones(batch.num_graphs)  # pure noise level: the pose carries no information
-        h = self.trunk(batch, t, cross_cutoff(sigmas(t, self.cfg).tr, self.cfg), receptor=receptor)
+        h = self.trunk_features(batch, receptor)
         e = torch.cat([self.lig_proj(h.lig[:, :ns]), self.rec_proj(h.rec[:, :ns])])
         pos = torch.cat([batch.lig_pos, batch.rec_pos])
         return e, pos, node_segments(batch)
@@ -140,4 +168,73 @@ class PointerPrior(nn.Module):
         return hits.mean()
 
 
-__all__ = ["PointerPrior", "segment_log_softmax"]
+class CodebookPrior(_TrunkPrior):
+    """p(z | complex) over m codebook latents of k codes: the core `ARPrior` with the pooled trunk as context."""
+
+    latent_mode = "codebook"
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__(cfg)
+        hid, self.k = cfg.prior_hidden, cfg.codebook_size
+        self.atom_proj = mlp(cfg.ns, hid, hid)
+        self.ar = ARPrior(self.m, self.k, d_model=hid, n_layers=cfg.prior_layers, context_dim=hid)
+
+    def context(self, batch: ComplexBatch, receptor: ReceptorFeatures | None = None) -> Tensor:
+        """[G, hidden]: per-complex mean of the ligand atoms' projected 0e features (invariant)."""
+        atoms = self.atom_proj(self.trunk_features(batch, receptor).lig[:, : self.cfg.ns])
+        return scatter(atoms, batch.lig_batch, dim=0, dim_size=batch.num_graphs, reduce="mean")
+
+    def teacher_forced_log_probs(self, batch: ComplexBatch, index: Tensor) -> Tensor:
+        """log p(code of latent c | codes before c taken from `index` [G, m] long): [G, m, k]."""
+        return self.ar.logits(index, self.context(batch)).log_softmax(-1)
+
+    def _code_index(self, batch: ComplexBatch, latent: LatentNodes) -> Tensor:
+        """Arg-max code [G, m] of node-column latents (hard codes or probabilities)."""
+        return latent.codes(batch, self.k).argmax(-1)
+
+    def log_prob(self, batch: ComplexBatch, latent: LatentNodes) -> Tensor:
+        """log p(z | complex) [G] of hard codebook latents."""
+        index = self._code_index(batch, latent)
+        logp = self.teacher_forced_log_probs(batch, index)
+        return logp.gather(-1, index.unsqueeze(-1)).squeeze(-1).sum(-1)
+
+    def soft_loss(self, batch: ComplexBatch, probs: LatentNodes) -> Tensor:
+        """Cross-entropy −Σ_c Σ_j p_c(j) log q_c(j | z_<c) [G] against the encoder's soft probabilities;
+        earlier latents z_<c are the encoder's most probable codes (teacher forcing)."""
+        p = probs.codes(batch, self.k).to(batch.lig_pos.dtype)
+        logq = self.teacher_forced_log_probs(batch, p.detach().argmax(-1))
+        return -(p * logq).sum((-1, -2))
+
+    @torch.no_grad()
+    def sample(
+        self,
+        batch: ComplexBatch,
+        temperature: float = 1.0,
+        generator: torch.Generator | None = None,
+        receptor: ReceptorFeatures | None = None,
+    ) -> LatentNodes:
+        """One draw z ~ p(z | complex)^(1/temperature) per complex, as one-hot node columns."""
+        index = self.ar.sample(batch.num_graphs, self.context(batch, receptor), temperature, generator)
+        codes = nn.functional.one_hot(index, self.k).to(batch.lig_pos.dtype)
+        return LatentNodes.from_codes(codes, batch)
+
+    @torch.no_grad()
+    def accuracy(self, batch: ComplexBatch, target: LatentNodes) -> Tensor:
+        """Fraction of (complex, latent) pairs where the prior's most probable code equals the target's
+        arg-max code (earlier latents teacher-forced)."""
+        index = self._code_index(batch, target)
+        guess = self.teacher_forced_log_probs(batch, index).argmax(-1)
+        return (guess == index).to(batch.lig_pos.dtype).mean()
+
+
+PRIORS = {"pointer": PointerPrior, "codebook": CodebookPrior}
+
+
+def build_prior(cfg: ModelConfig) -> PointerPrior | CodebookPrior:
+    """The AR prior of the config's latent mode; the twin ('none') has no prior."""
+    if cfg.latent_mode not in PRIORS:
+        raise ValueError(f"latent_mode '{cfg.latent_mode}' has no prior")
+    return PRIORS[cfg.latent_mode](cfg)
+
+
+__all__ = ["CodebookPrior", "PRIORS", "PointerPrior", "build_prior", "segment_log_softmax"]

@@ -1,4 +1,4 @@
-"""The DiffDock-style score model over ligand atoms and receptor residues, with DisCo pointer latents.
+"""The DiffDock-style score model over ligand atoms and receptor residues, with DisCo pointer or codebook latents.
 
 Graph (DiffDock, Corso et al. 2023): ligand heavy atoms (bond edges + radius edges), receptor
 residues at Cα (kNN within a radius), ligand–receptor cross edges within 20 Å + 3·σ_tr (capped to the
@@ -16,6 +16,11 @@ every node of that complex by one learned vector ν ∈ R^m (`ComplexTrunk.null_
 to 0), so the network can tell "no latent" from any real pointer (which has exactly one 1 per column).
 A residue chosen by a (non-null) latent is also joined by cross edges to every ligand atom of its
 complex, whatever the distance, so the pointer stays visible when the noisy ligand is far away.
+
+Codebook latents (`latent_mode: codebook`, the core DisCo-Diff variant): m latents of k codes each,
+one per complex rather than per node. The one-hot codes [G, m, k] are flattened to m·k indicator
+columns and given to every node of the complex (`LatentNodes.from_codes`), so they enter exactly where
+pointer columns do and the null latent ν works unchanged; there are no pointer edges.
 """
 
 from __future__ import annotations
@@ -40,10 +45,12 @@ _MAX_NEIGHBORS = 100_000  # "no cap" for radius queries; caps are applied by dis
 
 @dataclass
 class LatentNodes:
-    """Pointer latents as node indicator columns: lig [N_total, m], rec [R_total, m].
+    """Latents as node indicator columns, the trunk's latent input: lig [N_total, c], rec [R_total, c].
 
-    Hard latents: for each complex and column, exactly one 1 over its ligand atoms and residues.
-    Soft latents (encoder probabilities): each column sums to 1 over a complex's nodes.
+    Pointer latents (c = m): for each complex and column, exactly one 1 over its ligand atoms and
+    residues (hard), or columns summing to 1 over a complex's nodes (soft, encoder probabilities).
+    Codebook latents (c = m·k): every node of a complex carries the same flattened codes [m, k]
+    (`from_codes`), one-hot (hard) or probabilities (soft).
     """
 
     lig: Tensor
@@ -64,6 +71,18 @@ class LatentNodes:
 
     def to(self, device: torch.device | str) -> "LatentNodes":
         return LatentNodes(self.lig.to(device), self.rec.to(device))
+
+    @staticmethod
+    def from_codes(codes: Tensor, batch: ComplexBatch) -> "LatentNodes":
+        """Codebook latents [G, m, k] of each complex, flattened and copied to all of its nodes
+        (indexing keeps the straight-through gradient)."""
+        flat = codes.flatten(1)
+        return LatentNodes(lig=flat[batch.lig_batch], rec=flat[batch.rec_batch])
+
+    def codes(self, batch: ComplexBatch, codebook_size: int) -> Tensor:
+        """Inverse of `from_codes`: [G, m, k], read from each complex's ligand atoms (all carry the same row)."""
+        flat = scatter(self.lig, batch.lig_batch, dim=0, dim_size=batch.num_graphs, reduce="mean")
+        return flat.view(batch.num_graphs, -1, codebook_size)
 
 
 def node_segments(batch: ComplexBatch) -> Tensor:
@@ -190,8 +209,8 @@ class ComplexTrunk(nn.Module):
     Cross edges: each ligand atom to its `cross_max_neighbors` nearest residues within the cutoff,
     plus (pointer latents) to every residue a latent points at, so the chosen node is seen at any noise.
 
-    use_time: inputs include a sinusoidal embedding of t. latent_dim: number of pointer columns
-    (0: none). update_rec_last: also update residues in the last layer (the score model skips it,
+    use_time: inputs include a sinusoidal embedding of t. latent_dim: number of latent columns
+    (`cfg.latent_dim`: m pointers or m·k codes; 0: none); pointer edges only with cfg.latent_mode 'pointer'. update_rec_last: also update residues in the last layer (the score model skips it,
     as DiffDock: only ligand features feed its heads).
     """
 
@@ -209,6 +228,7 @@ class ComplexTrunk(nn.Module):
         self.cfg, self.ns, self.nv, self.num_layers = cfg, ns, nv, num_layers
         self.time_dim = cfg.time_embed_dim if use_time else 0
         self.latent_dim = latent_dim
+        self.pointer_edges = latent_dim > 0 and cfg.latent_mode == "pointer"  # codebook columns name no residue
         self.num_rec_layers = num_layers if update_rec_last else num_layers - 1
         self.sh_irreps = o3.Irreps.spherical_harmonics(cfg.sh_lmax)
         d, extra = cfg.distance_embed_dim, self.time_dim + latent_dim
@@ -261,7 +281,7 @@ class ComplexTrunk(nn.Module):
     def latent_columns(
         self, batch: ComplexBatch, latent: LatentNodes | None, drop: Tensor | None
     ) -> tuple[Tensor, Tensor]:
-        """z for every node: the pointer indicators, or ν for complexes with the null latent (drop [G] bool)."""
+        """z for every node: the latent indicators, or ν for complexes with the null latent (drop [G] bool)."""
         n, r, m = batch.lig_pos.shape[0], batch.rec_pos.shape[0], self.latent_dim
         null_lig = self.null_latent.to(batch.lig_pos.dtype).expand(n, m)
         null_rec = self.null_latent.to(batch.lig_pos.dtype).expand(r, m)
@@ -283,7 +303,7 @@ class ComplexTrunk(nn.Module):
     ) -> Tensor:
         """Nearest-residue cross edges, plus the pointer edges of complexes whose latent is not null."""
         cross = cross_edges(batch, cross_cut, self.cfg.cross_max_neighbors)
-        if latent is None or self.latent_dim == 0:
+        if latent is None or not self.pointer_edges:
             return cross
         active = torch.ones(batch.num_graphs, dtype=torch.bool, device=cross.device) if drop is None else ~drop
         return union_edges(cross, pointer_edges(batch, latent.rec.detach(), active), batch.rec_pos.shape[0])
@@ -354,7 +374,7 @@ class ScoreModel(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        ns, m = cfg.ns, (cfg.num_latents if cfg.latent_mode == "pointer" else 0)
+        ns, m = cfg.ns, cfg.latent_dim
         self.trunk = ComplexTrunk(cfg, ns, cfg.nv, cfg.num_layers, use_time=True, latent_dim=m, update_rec_last=False)
         feat, sh, d, tdim = self.trunk.lig_irreps, self.trunk.sh_irreps, cfg.distance_embed_dim, cfg.time_embed_dim
         # translation (1o) and rotation (1e) from every ligand atom to its centroid
@@ -378,6 +398,7 @@ class ScoreModel(nn.Module):
 
     @property
     def num_latents(self) -> int:
+        """Latent columns per node (`cfg.latent_dim`): m pointers, m·k codes, 0 for the twin."""
         return self.trunk.latent_dim
 
     def receptor_features(self, batch: ComplexBatch) -> ReceptorFeatures:

@@ -7,6 +7,7 @@ from e3nn import o3
 
 from discodock.complex_graph import collate
 from discodock.model import LatentNodes, ModelConfig, PoseModeEncoder, ScoreModel
+from discodock.model.config import cross_cutoff, sigmas
 from discodock.model.score_model import cross_edges, ligand_edges, pointer_edges
 
 T = torch.tensor([0.3, 0.8], dtype=torch.float64)
@@ -25,6 +26,12 @@ def one_hot_latent(batch, nodes: list[list[int]]) -> LatentNodes:
             else:
                 rec[sum(n_rec[:g]) + i - n_lig[g], c] = 1.0
     return LatentNodes(lig, rec)
+
+
+def codebook_latent(batch, codes: list[list[int]], k: int = 8) -> LatentNodes:
+    """Codebook latents from each complex's code ids [G][m]."""
+    one_hot = torch.nn.functional.one_hot(torch.tensor(codes), k).to(batch.lig_pos.dtype)
+    return LatentNodes.from_codes(one_hot, batch)
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +157,54 @@ def test_rigid_ligands_without_torsions():
     out = model(batch, torch.tensor([0.2, 0.7]))
     assert out["tor_score"].shape == (0,) and out["tr_score"].shape == (2, 3)
     out["tr_score"].sum().backward()
+
+
+@pytest.fixture(scope="module")
+def codebook64():
+    torch.manual_seed(0)
+    return ScoreModel(ModelConfig(latent_mode="codebook", codebook_size=8)).double().eval()
+
+
+def test_codebook_latents_keep_equivariance(codebook64, batch64):
+    assert codebook64.num_latents == 2 * 8
+    latent = codebook_latent(batch64, [[1, 6], [3, 3]])
+    torch.manual_seed(1)
+    rot, shift = o3.rand_matrix(dtype=torch.float64), torch.tensor([4.0, -7.0, 2.5], dtype=torch.float64)
+    with torch.no_grad():
+        ref = codebook64(batch64, T, latent)
+        out = codebook64(moved(batch64, rot, shift), T, latent)
+    torch.testing.assert_close(out["tr_score"], ref["tr_score"] @ rot.T, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(out["rot_score"], ref["rot_score"] @ rot.T, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(out["tor_score"], ref["tor_score"], atol=1e-4, rtol=1e-4)
+    assert ref["tr_score"].abs().max() > 1e-3 and ref["tor_score"].abs().max() > 1e-4
+
+
+def test_codebook_code_changes_output_and_dropped_is_null(codebook64, batch64):
+    a = codebook_latent(batch64, [[1, 6], [3, 3]])
+    b = codebook_latent(batch64, [[1, 2], [0, 3]])  # one code changed per complex
+    with torch.no_grad():
+        out_a, out_b, out_none = codebook64(batch64, T, a), codebook64(batch64, T, b), codebook64(batch64, T, None)
+        out_dropped = codebook64(batch64, T, a, drop=torch.tensor([True, True]))
+    for g in range(2):
+        assert (out_a["tr_score"][g] - out_b["tr_score"][g]).abs().max() > 1e-4
+    assert (out_a["tor_score"] - out_none["tor_score"]).abs().max() > 1e-5
+    for key in out_none:
+        torch.testing.assert_close(out_dropped[key], out_none[key])
+
+
+def test_codebook_latents_add_no_pointer_edges(codebook64, batch64):
+    """Every residue carries the codes, so pointer edges would join each one to the whole ligand."""
+    cut = cross_cutoff(sigmas(T, codebook64.cfg).tr, codebook64.cfg)
+    latent = codebook_latent(batch64, [[1, 6], [3, 3]])
+    edges = codebook64.trunk.pose_cross_edges(batch64, cut, latent, None)
+    torch.testing.assert_close(edges, cross_edges(batch64, cut, codebook64.cfg.cross_max_neighbors))
+
+
+def test_gradients_reach_codebook_encoder_through_score(batch2):
+    torch.manual_seed(0)
+    cfg = ModelConfig(latent_mode="codebook")
+    encoder, model = PoseModeEncoder(cfg), ScoreModel(cfg)
+    latent = encoder.encode(batch2, tau=1.0, hard=True)
+    out = model(batch2, torch.tensor([0.3, 0.8]), latent, drop=torch.tensor([False, False]))
+    (out["tr_score"].square().sum() + out["tor_score"].square().sum()).backward()
+    assert encoder.code_head.proj.weight.grad.abs().sum() > 0
