@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)  # 2 shared CPU cores here: one thread unless told otherwise
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = load_train_config(args.config, args.overrides)
-    budgets = stage_budgets(args.max_minutes, cfg.model.latent_mode == "pointer") if args.max_minutes else None
+    budgets = stage_budgets(args.max_minutes, cfg.model.has_latents) if args.max_minutes else None
     devices = int(args.devices) if args.devices.isdigit() else args.devices
     start = time.time()
     run_dir = train_main(args.config, args.overrides, stages=args.stages, accelerator=args.accelerator,

@@ -241,7 +241,7 @@ def train(args: argparse.Namespace) -> int:
         raise InputError("discodock train", "give --config configs/train_disco.yaml (or another training config)")
     overrides = list(args.set) + ([f"seed={args.seed}"] if args.seed is not None else [])
     cfg = load_train_config(args.config, overrides)
-    budgets = stage_budgets(args.max_minutes, cfg.model.latent_mode == "pointer") if args.max_minutes else None
+    budgets = stage_budgets(args.max_minutes, cfg.model.has_latents) if args.max_minutes else None
     accelerator = "gpu" if args.device.startswith("cuda") else "cpu"
     run_dir = train_main(args.config, overrides, accelerator=accelerator, stage_minutes=budgets)
     print(f"{cfg.name}: trained; bundle, checkpoints, config and metrics in {run_dir}")

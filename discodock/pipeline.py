@@ -33,7 +33,7 @@ class DockingResult:
     complex: PreparedComplex
     poses: np.ndarray  # [S, N, 3] in the input files' frame, ranked best first
     confidence: np.ndarray  # [S] confidence logits, ranked
-    latents: list[str]  # per pose, the nodes the pose-mode latents point at ("" for the twin)
+    latents: list[str]  # per pose, the nodes the pose-mode latents point at, or their codes ("" for the twin)
     seconds: float
 
 
@@ -117,7 +117,7 @@ def dock(
         confidence = torch.zeros(samples)
     order = torch.argsort(confidence, descending=True)
     poses = (poses[order] + prepared.graph.center).cpu().numpy()
-    labels = describe_latents(prepared.graph, latents, samples)
+    labels = describe_latents(prepared.graph, latents, samples, models.config.latent_mode)
     return DockingResult(
         complex=prepared,
         poses=poses,
@@ -142,15 +142,21 @@ def rerank_by_vina(result: DockingResult, protein_path: str | Path) -> tuple[Doc
     return ranked, scores[order]
 
 
-def describe_latents(graph: ComplexGraph, latents: torch.Tensor | None, num_samples: int) -> list[str]:
-    """Human-readable latent per sample, e.g. 'lig:12|rec:87' (node ids in the model's graph)."""
+def describe_latents(
+    graph: ComplexGraph, latents: torch.Tensor | None, num_samples: int, latent_mode: str = "pointer"
+) -> list[str]:
+    """Human-readable latent per sample: 'lig:12|rec:87' (pointer: node ids in the model's graph) or
+    'code:3|code:5' (codebook: code ids)."""
     if latents is None:
         return [""] * num_samples
+    return ["|".join(_latent_label(graph, i, latent_mode) for i in ids) for ids in latents.tolist()]
+
+
+def _latent_label(graph: ComplexGraph, index: int, latent_mode: str) -> str:
+    if latent_mode == "codebook":
+        return f"code:{index}"
     n_lig = graph.num_atoms
-    labels = []
-    for nodes in latents.tolist():
-        labels.append("|".join(f"lig:{i}" if i < n_lig else f"rec:{i - n_lig}" for i in nodes))
-    return labels
+    return f"lig:{index}" if index < n_lig else f"rec:{index - n_lig}"
 
 
 def write_outputs(result: DockingResult, out_dir: str | Path, *, extra_columns: dict[str, list] | None = None) -> Path:

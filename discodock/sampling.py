@@ -107,8 +107,16 @@ def latent_node_ids(latent, batch: ComplexBatch) -> Tensor:
     return ids
 
 
+def latent_ids(latent, batch: ComplexBatch, cfg: ModelConfig) -> Tensor:
+    """What each sample's latents chose, [G, m] long: node ids (pointer, see `latent_node_ids`) or code ids
+    in 0..k−1 (codebook)."""
+    if cfg.latent_mode == "codebook":
+        return latent.codes(batch, cfg.codebook_size).argmax(-1).cpu()
+    return latent_node_ids(latent, batch)
+
+
 def prior_sampler(prior: nn.Module, temperature: float = 1.0, generator: torch.Generator | None = None) -> LatentSampler:
-    """Latent sampler drawing one pointer latent per sample from an AR prior.
+    """Latent sampler drawing one latent (pointers or codes) per sample from an AR prior.
 
     The prior's Gumbel noise is drawn on the batch's device, from a generator seeded by `generator`
     (a CPU generator cannot drive CUDA draws), so results stay reproducible on any device.
@@ -138,14 +146,14 @@ def _reverse_diffusion(
     device: torch.device | str,
 ) -> tuple[list[Tensor], Tensor | None]:
     """One batched run over S samples of each graph: positions [S, N_i, 3] per graph (CPU) and the
-    latent node ids [G·S, m] (or None). Samples of graph i are rows i·S … (i+1)·S − 1 of the batch."""
+    latent ids [G·S, m] (`latent_ids`; or None). Samples of graph i are rows i·S … (i+1)·S − 1 of the batch."""
     S, G = num_samples, len(graphs)
     # the prior sees each conformer at the frame origin in a random orientation (no translation yet)
     centred = [random_initial_poses(g, S, 0.0, generator) for g in graphs]
     batch = collate([g for g in graphs for _ in range(S)]).to(device)
     batch = replace(batch, lig_pos=torch.cat([p.reshape(-1, 3) for p in centred]).to(device))
     latent = latent_sampler(batch, graphs, S) if latent_sampler is not None else None
-    node_ids = latent_node_ids(latent, batch) if latent is not None else None
+    node_ids = latent_ids(latent, batch, cfg) if latent is not None else None
     receptor = _receptor_features(score_model, graphs, S, device)
     reuse = {"receptor": receptor} if receptor is not None else {}
     shift = torch.randn(G * S, 1, 3, generator=generator) * cfg.tr_sigma_max
@@ -236,11 +244,12 @@ def sample_poses(
     for the input files' frame).
 
     latent_sampler: callable (batch, graphs, copies) -> LatentNodes, called once on the S initial poses
-    (one draw per sample); or pass `prior` (a PointerPrior) to draw from it at `prior_temperature`;
+    (one draw per sample); or pass `prior` (a PointerPrior or CodebookPrior) to draw from it at `prior_temperature`;
     None and no prior: null latents (the twin). cfg: σ ranges (default `score_model.cfg`).
     sde False: probability-flow ODE. Samples whose coordinates are not finite are drawn again
     (up to `max_retries` times); then RuntimeError names the complex.
-    return_latents: also return the latent node ids [S, m] (ligand atoms first), None for the twin.
+    return_latents: also return the latent ids [S, m] (pointer: node ids, ligand atoms first; codebook: code
+    ids), None for the twin.
     """
     cfg = cfg if cfg is not None else score_model.cfg
     if latent_sampler is None and prior is not None:
@@ -286,6 +295,7 @@ def rank_poses(
 __all__ = [
     "default_actual_steps",
     "eval_mode",
+    "latent_ids",
     "latent_node_ids",
     "prior_sampler",
     "random_initial_poses",

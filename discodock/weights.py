@@ -26,7 +26,8 @@ SHIPPED = {
 
 @dataclass
 class DockingModels:
-    """Everything needed to dock: the score model, the latent prior (None for the twin), the ranker."""
+    """Everything needed to dock: the score model, the latent prior (pointer or codebook; None for the twin),
+    the ranker."""
 
     config: ModelConfig
     score: torch.nn.Module
@@ -110,27 +111,28 @@ def _read_bundle(path: Path) -> dict:
 def load_models(name_or_path: str | Path, device: str = "cpu") -> DockingModels:
     """Load a bundle by shipped name or path, in eval mode on `device`."""
     from discodock.model.confidence import ConfidenceModel
-    from discodock.model.prior import PointerPrior
+    from discodock.model.prior import build_prior
     from discodock.model.score_model import ScoreModel
 
     path = resolve_weights(name_or_path)
     bundle = _read_bundle(path)
     config = config_from_dict(bundle["model_config"], path)
 
-    def build(cls, state):
+    def build(make, state):
+        """make(config) -> module (a class, or `build_prior`, which picks the prior of the latent mode)."""
         if state is None:
             return None
-        module = cls(config)
+        module = make(config)
         try:
             module.load_state_dict(state)
         except RuntimeError as error:  # missing/unexpected keys or shape mismatches
-            raise InputError(path, f"{cls.__name__} weights do not fit the bundle's model config") from error
+            raise InputError(path, f"{type(module).__name__} weights do not fit the bundle's model config") from error
         return module.to(device).eval()
 
     return DockingModels(
         config=config,
         score=build(ScoreModel, bundle["score"]),
-        prior=build(PointerPrior, bundle["prior"]),
+        prior=build(build_prior, bundle["prior"]),
         confidence=build(ConfidenceModel, bundle["confidence"]),
         mode=bundle["mode"],
         pocket_radius=bundle["pocket_radius"],

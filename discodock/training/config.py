@@ -6,7 +6,8 @@ Layout of a config file:
     seed: 0
     out_dir: runs
     model_file: configs/model_small.yaml   # optional: network sizes from a model YAML ...
-    model: {...}        # ... overridden here (ModelConfig keys; latent_mode 'pointer' = DisCo, 'none' = twin)
+    model: {...}        # ... overridden here (ModelConfig keys; latent_mode 'pointer' = DisCo, 'codebook' = DisCo
+                        #     with m × k codebook latents, 'none' = twin)
     data: {...}         # DataConfig
     score: {...}        # StageConfig of the score-model stage (EMA, Gumbel τ, time distribution)
     prior: {...}        # StageConfig of the AR-prior stage (τ of the encoder's soft probabilities)

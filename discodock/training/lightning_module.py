@@ -1,10 +1,11 @@
 """Lightning modules of the three training stages.
 
 1. `DockingModule`: score model (+ pose-mode encoder for DisCo, none for the twin) trained end to
-   end with DiffDock's normalised score-matching loss; the encoder's pointer latents enter through
-   the straight-through Gumbel-softmax (τ = 1) and the score model drops them to the null latent
-   with p = cfg.latent_dropout. An EMA of the weights is validated and exported.
-2. `PriorModule`: the AR pointer prior on the frozen encoder's soft probabilities softmax(logits/τ),
+   end with DiffDock's normalised score-matching loss; the encoder's latents (pointers or codebook
+   codes, `model.latent_mode`) enter through the straight-through Gumbel-softmax (τ = 1) and the score
+   model drops them to the null latent with p = cfg.latent_dropout. An EMA of the weights is validated
+   and exported.
+2. `PriorModule`: the AR prior of the latent mode on the frozen encoder's soft probabilities softmax(logits/τ),
    from the complex without its crystal pose (ligand conformer at the frame origin, random
    orientation and torsions); its trunk starts from the score model's and is frozen for the first
    `freeze_trunk_epochs` epochs (DisCo-DiffDock).
@@ -25,10 +26,10 @@ from torch.optim.swa_utils import AveragedModel
 from discodock.complex_graph import ComplexBatch
 from discodock.model.confidence import ConfidenceModel
 from discodock.model.diffusion import score_matching_loss
-from discodock.model.encoder import PoseModeEncoder, segment_softmax
+from discodock.model.encoder import PoseModeEncoder
 from discodock.model.layers import compile_tensor_products
-from discodock.model.prior import PointerPrior
-from discodock.model.score_model import LatentNodes, ScoreModel, node_segments
+from discodock.model.prior import CodebookPrior, PointerPrior, build_prior
+from discodock.model.score_model import LatentNodes, ScoreModel
 from discodock.training._lightning import pl
 from discodock.training.config import TrainConfig, config_from_mapping
 from discodock.training.dataset import TrainBatch
@@ -100,7 +101,7 @@ class DockingModule(_Stage):
         super().__init__(config)
         mcfg = self.cfg.model
         self.score_model = ScoreModel(mcfg)
-        self.encoder = PoseModeEncoder(mcfg) if mcfg.latent_mode == "pointer" else None
+        self.encoder = PoseModeEncoder(mcfg) if mcfg.has_latents else None
         nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
         self.ema = AveragedModel(nets, multi_avg_fn=EMAUpdate(self.stage.ema_decay), use_buffers=True)
         self.ema.requires_grad_(False)  # updated by averaging only (and ignored by DDP)
@@ -163,14 +164,14 @@ class DockingModule(_Stage):
 
 
 class PriorModule(_Stage):
-    """PointerPrior trained by cross-entropy on the frozen encoder's soft probabilities."""
+    """PointerPrior or CodebookPrior trained by cross-entropy on the frozen encoder's soft probabilities."""
 
     stage_name = "prior"
 
     def __init__(self, config: dict, score_export: dict | None = None):
         super().__init__(config)
         mcfg = self.cfg.model
-        self.prior = PointerPrior(mcfg)
+        self.prior: PointerPrior | CodebookPrior = build_prior(mcfg)
         self.encoder = PoseModeEncoder(mcfg)
         if score_export is not None:  # fresh start; on resume the checkpoint restores both
             self.encoder.load_state_dict(score_export["encoder"])
@@ -200,9 +201,7 @@ class PriorModule(_Stage):
     def soft_targets(self, clean: ComplexBatch) -> LatentNodes:
         """softmax(logits / τ) of the frozen encoder on the crystal complexes."""
         with torch.no_grad():
-            logits = self.encoder.logits(clean)
-            p = segment_softmax(logits.nodes() / self.stage.gumbel_tau, node_segments(clean), clean.num_graphs)
-        return LatentNodes.from_nodes(p, clean.lig_pos.shape[0])
+            return self.encoder.probs(clean, tau=self.stage.gumbel_tau)
 
     def _step(self, batch: tuple[ComplexBatch, Tensor]) -> tuple[Tensor, ComplexBatch, LatentNodes]:
         clean, prior_pos = batch

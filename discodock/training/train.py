@@ -133,7 +133,7 @@ def run_prior_stage(cfg: TrainConfig, items=None, **trainer_kw) -> Path:
 def load_trained_models(run_dir: Path, device: str = "cpu"):
     """(score model, prior or None) with the exported weights of a run, in eval mode."""
     from discodock.model.config import config_from_dict
-    from discodock.model.prior import PointerPrior
+    from discodock.model.prior import build_prior
     from discodock.model.score_model import ScoreModel
 
     score_export = torch.load(run_dir / "score.ckpt", map_location="cpu", weights_only=True)
@@ -141,8 +141,8 @@ def load_trained_models(run_dir: Path, device: str = "cpu"):
     score_model = ScoreModel(mcfg)
     score_model.load_state_dict(score_export["score_model"])
     prior = None
-    if mcfg.latent_mode == "pointer" and (run_dir / "prior.ckpt").is_file():
-        prior = PointerPrior(mcfg)
+    if mcfg.has_latents and (run_dir / "prior.ckpt").is_file():
+        prior = build_prior(mcfg)
         prior.load_state_dict(torch.load(run_dir / "prior.ckpt", map_location="cpu", weights_only=True)["prior"])
         prior = prior.to(device).eval()
     return score_model.to(device).eval(), prior
@@ -255,7 +255,7 @@ def train_main(
     for stage in stages:
         if stage not in runners:
             raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
-        if not getattr(cfg, stage).enabled or (stage == "prior" and cfg.model.latent_mode != "pointer"):
+        if not getattr(cfg, stage).enabled or (stage == "prior" and not cfg.model.has_latents):
             continue
         if (run_dir / f"{stage}.ckpt").is_file():
             log.info("%s: %s.ckpt exists, skipping", cfg.name, stage)
