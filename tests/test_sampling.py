@@ -121,6 +121,18 @@ def test_latent_sampler_is_called_once_and_ids_returned(graph):
     assert ids.tolist() == [[0, graph.num_atoms + 3]] * 4
 
 
+def test_codebook_latents_return_code_ids(graph):
+    from discodock.model.score_model import LatentNodes
+
+    def sampler(batch, graphs, copies):
+        codes = torch.nn.functional.one_hot(torch.tensor([[5, 2]]).expand(batch.num_graphs, -1), 8).float()
+        return LatentNodes.from_codes(codes, batch)
+
+    model = ZeroScore(ModelConfig(latent_mode="codebook", codebook_size=8))
+    _, ids = sample_poses(model, graph, num_samples=3, steps=2, latent_sampler=sampler, return_latents=True)
+    assert ids.tolist() == [[5, 2]] * 3
+
+
 def test_rank_poses_returns_one_score_per_pose(graph):
     class Closeness(nn.Module):
         def forward(self, batch):

@@ -78,7 +78,8 @@ class ModelConfig:
         if self.latent_mode not in LATENT_MODES:
             raise InputError(self.latent_mode, f"latent_mode must be one of {LATENT_MODES}")
         if self.latent_mode == "codebook" and (self.codebook_size < 1 or self.prior_hidden % 4):
-            raise InputError(self.latent_mode, "codebook latents need codebook_size >= 1 and prior_hidden divisible by 4")
+            problem = "codebook latents need codebook_size >= 1 and prior_hidden divisible by 4 (attention heads)"
+            raise InputError(self.latent_mode, problem)
         if self.sh_lmax != 1:
             raise InputError(str(self.sh_lmax), "only sh_lmax = 1 is implemented")
 

@@ -210,7 +210,8 @@ class ComplexTrunk(nn.Module):
     plus (pointer latents) to every residue a latent points at, so the chosen node is seen at any noise.
 
     use_time: inputs include a sinusoidal embedding of t. latent_dim: number of latent columns
-    (`cfg.latent_dim`: m pointers or m·k codes; 0: none); pointer edges only with cfg.latent_mode 'pointer'. update_rec_last: also update residues in the last layer (the score model skips it,
+    (`cfg.latent_dim`: m pointers or m·k codes; 0: none); pointer edges only with cfg.latent_mode 'pointer'.
+    update_rec_last: also update residues in the last layer (the score model skips it,
     as DiffDock: only ligand features feed its heads).
     """
 

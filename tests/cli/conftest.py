@@ -22,21 +22,22 @@ FAST = ("--samples", "3", "--steps", "4", "--threads", "1")
 class Bundles:
     disco: Path  # pointer latents + AR prior + confidence model, pocket mode (15 Å)
     twin: Path  # latent_mode 'none', no prior
+    codebook: Path  # codebook latents (m = 2, k = 8) + AR codebook prior + confidence model, pocket mode
 
 
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> Bundles:
-    """Two tiny randomly initialised model bundles written with `discodock.weights.save_bundle`."""
+    """Three tiny randomly initialised model bundles written with `discodock.weights.save_bundle`."""
     from discodock.chem.featurize import LIGAND_FEATURE_DIMS
-    from discodock.model import ConfidenceModel, ModelConfig, PointerPrior, ScoreModel
+    from discodock.model import ConfidenceModel, ModelConfig, ScoreModel, build_prior
     from discodock.weights import save_bundle
 
     folder = tmp_path_factory.mktemp("bundles")
     torch.manual_seed(0)
     paths = {}
-    for name, latent_mode in (("disco", "pointer"), ("twin", "none")):
+    for name, latent_mode in (("disco", "pointer"), ("twin", "none"), ("codebook", "codebook")):
         cfg = ModelConfig(ns=8, nv=2, num_layers=1, ligand_feature_dims=LIGAND_FEATURE_DIMS, latent_mode=latent_mode)
-        prior = PointerPrior(cfg) if latent_mode == "pointer" else None
+        prior = build_prior(cfg) if cfg.has_latents else None
         paths[name] = folder / f"{name}.pt"
         save_bundle(paths[name], cfg, ScoreModel(cfg), prior, ConfidenceModel(cfg), mode="pocket", pocket_radius=15.0)
     return Bundles(**paths)

@@ -139,6 +139,17 @@ def test_twin_bundle_has_no_latents(cli, tmp_path: Path, example, bundles) -> No
     assert table["latent"].tolist() == ["", "", ""]
 
 
+def test_codebook_bundle_labels_poses_with_codes(cli, tmp_path: Path, bundles) -> None:
+    out = tmp_path / "codebook"
+    result = cli("predict", "--example", "--weights", bundles.codebook, "--out", out, *FAST)
+    assert result.code == 0, result.err
+    table = pd.read_csv(out / "poses.csv", keep_default_na=False)
+    for latent in table["latent"]:
+        codes = latent.split("|")  # two codebook latents: 'code:i|code:j', i, j in 0..7
+        assert len(codes) == 2 and all(c.startswith("code:") and 0 <= int(c[5:]) < 8 for c in codes), latent
+    assert read_sdf(out / "rank1.sdf").GetProp("latent") == table["latent"][0]
+
+
 def test_example_uses_its_crystal_ligand_as_pocket(cli, tmp_path: Path, bundles) -> None:
     out = tmp_path / "example"
     result = cli("predict", "--example", "--weights", bundles.disco, "--out", out, *FAST)

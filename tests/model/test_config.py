@@ -31,6 +31,15 @@ def test_bad_configs_raise_input_error(tmp_path):
         load_config(tmp_path / "missing.yaml")
 
 
+def test_latent_columns_per_mode():
+    assert ModelConfig(num_latents=3).latent_dim == 3
+    codebook = ModelConfig(latent_mode="codebook", num_latents=3, codebook_size=5)
+    assert codebook.latent_dim == 15 and codebook.has_latents
+    assert ModelConfig(latent_mode="none").latent_dim == 0 and not ModelConfig(latent_mode="none").has_latents
+    with pytest.raises(InputError, match="codebook_size"):
+        ModelConfig(latent_mode="codebook", codebook_size=0)
+
+
 def test_sigmas_interpolate_geometrically():
     cfg = ModelConfig()
     s = sigmas(torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64), cfg)

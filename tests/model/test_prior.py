@@ -100,7 +100,7 @@ def test_codebook_probabilities_are_normalised_per_latent_and_jointly():
     k = 4
     prior = CodebookPrior(ModelConfig(latent_mode="codebook", codebook_size=k)).double().eval()
     graph = synthetic_complex(4, 5, 0, seed=3)
-    graph.lig_pos, graph.rec_pos, graph.rec_side = graph.lig_pos.double(), graph.rec_pos.double(), graph.rec_side.double()
+    graph.lig_pos, graph.rec_pos, graph.rec_side = (x.double() for x in (graph.lig_pos, graph.rec_pos, graph.rec_side))
     pairs = torch.tensor(list(itertools.product(range(k), repeat=2)))  # every z = (z_0, z_1)
     batch = collate([graph] * len(pairs))
     with torch.no_grad():

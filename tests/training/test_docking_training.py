@@ -24,7 +24,7 @@ def _items(num: int = 10) -> list[TrainingComplex]:
     return [TrainingComplex(g, g.lig_pos.clone(), 0.0) for g in synthetic_dataset(num)]
 
 
-@pytest.mark.parametrize("latent_mode", ["pointer", "none"])
+@pytest.mark.parametrize("latent_mode", ["pointer", "codebook", "none"])
 def test_steps_on_a_fixed_batch_decrease_the_loss(latent_mode):
     torch.manual_seed(0)
     cfg = load_train_config(None, TINY + [f"model.latent_mode={latent_mode}", "model.latent_dropout=0.0"])
@@ -69,6 +69,28 @@ def test_all_stages_write_their_outputs_and_resume(tmp_path):
     assert last["global_step"] == 5
     export = torch.load(run / "score.ckpt", weights_only=True)
     assert export["kind"] == "score" and export["encoder"] is not None
+
+
+def test_codebook_latents_train_all_stages_into_a_bundle(tmp_path):
+    from discodock.model import CodebookPrior
+    from discodock.weights import load_models
+
+    run = train_main(
+        None,
+        TINY + [f"out_dir={tmp_path}", "name=codebook", "model.latent_mode=codebook", "model.codebook_size=4",
+                "score.max_steps=2", "prior.max_epochs=1", "confidence.max_steps=1",
+                "confidence.samples_per_complex=1", "confidence.sampling_steps=2"],
+        items=_items(8),
+        accelerator="cpu",
+    )
+    for name in ("score.ckpt", "prior.ckpt", "confidence.ckpt", "bundle.pt"):
+        assert (run / name).is_file(), name
+    metrics = pd.read_csv(run / "metrics.csv")
+    assert metrics.loc[metrics.stage == "prior", "val_accuracy"].notna().any()
+    assert torch.load(run / "score.ckpt", weights_only=True)["encoder"]["code_head.proj.weight"].shape == (2 * 4, 4)
+    bundle = load_models(run / "bundle.pt")
+    assert isinstance(bundle.prior, CodebookPrior) and bundle.confidence is not None
+    assert bundle.config.latent_mode == "codebook" and bundle.score.num_latents == 2 * 4
 
 
 def test_twin_skips_the_prior(tmp_path):
