@@ -39,6 +39,7 @@ def docking_table() -> str | None:
             "method": r.method, "mode": r.mode, "n": int(r.n),
             "top-1 < 2 Å": f"{100 * r.top1_success:.1f} % [{100 * r.top1_ci_low:.1f}, {100 * r.top1_ci_high:.1f}]",
             "oracle < 2 Å": f"{100 * r.oracle_success:.1f} %",
+            "top-1 < 2 Å & PB-valid": "" if pd.isna(r.pb_valid_success) else f"{100 * r.pb_valid_success:.1f} %",
             "median s / complex": f"{r.median_seconds:.1f}",
         })
     return markdown(pd.DataFrame(rows))
@@ -71,6 +72,21 @@ def images_table() -> str:
     return markdown(pd.DataFrame(rows)) + f"\n\n({seeds} seed{'s' if seeds > 1 else ''})"
 
 
+def loss_by_time_table() -> str | None:
+    """Score-matching loss per diffusion time t of each model (1 = zero prediction): total on training and
+    validation complexes, and each part on validation."""
+    frames = {p.stem.removeprefix("loss_by_time_"): pd.read_csv(p) for p in sorted(RESULTS.glob("loss_by_time_*.csv"))}
+    shown = [("train", "loss"), ("val", "loss"), ("val", "tr_loss"), ("val", "rot_loss"), ("val", "tor_loss")]
+    rows = []
+    for name, table in frames.items():
+        for split, part in shown:
+            group = table[table["split"] == split]
+            row = {"model": name, "loss": f"{split} {part.removesuffix('_loss') if part != 'loss' else 'total'}"}
+            row.update({f"t={t:g}": f"{v:.2f}" for t, v in zip(group["t"], group[part])})
+            rows.append(row)
+    return markdown(pd.DataFrame(rows)) if rows else None
+
+
 def vina_line() -> str:
     summary = json.loads((RESULTS / "vina_posebusters_v2_summary.json").read_text())
     low, high = summary["top1_success_ci95"]
@@ -84,6 +100,9 @@ def main() -> None:
     if docking:
         print("### Docking: PoseBusters V2\n\n" + docking + "\n")
     print(vina_line() + "\n")
+    losses = loss_by_time_table()
+    if losses:
+        print("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)\n\n" + losses + "\n")
     print("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)\n\n" + toy_table() + "\n")
     print("### Images: 8×8 digits (FID-proxy, lower is better)\n\n" + images_table())
 
