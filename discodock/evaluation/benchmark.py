@@ -179,8 +179,9 @@ def summarize_vina(rows: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
 
 
 def paired_comparison(rows: pd.DataFrame, a: str = "disco", b: str = "twin") -> pd.DataFrame:
-    """Exact McNemar test of top-1 success, `a` vs `b`, per mode, on the complexes both have."""
-    from discodock.evaluation.metrics import mcnemar_exact
+    """Exact McNemar test of top-1 success and Wilcoxon signed-rank test of top-1 RMSD, `a` vs `b`, per
+    mode, on the complexes both have (medians and success rates included)."""
+    from discodock.evaluation.metrics import mcnemar_exact, wilcoxon_paired
 
     out = []
     for mode, group in rows.groupby("mode"):
@@ -190,8 +191,11 @@ def paired_comparison(rows: pd.DataFrame, a: str = "disco", b: str = "twin") -> 
             continue
         wide = wide[[a, b]].dropna()  # only complexes that both methods have run
         test = mcnemar_exact(wide[a] < 2.0, wide[b] < 2.0)
+        rmsd = wilcoxon_paired(wide[a], wide[b])
         out.append({"mode": mode, "a": a, "b": b, **test,
-                    "success_a": float((wide[a] < 2.0).mean()), "success_b": float((wide[b] < 2.0).mean())})
+                    "success_a": float((wide[a] < 2.0).mean()), "success_b": float((wide[b] < 2.0).mean()),
+                    "median_top1_rmsd_a": rmsd["median_a"], "median_top1_rmsd_b": rmsd["median_b"],
+                    "wilcoxon_p": rmsd["wilcoxon_p"]})
     return pd.DataFrame(out)
 
 

@@ -57,3 +57,17 @@ def test_mcnemar_exact_counts_discordant_pairs_only():
     assert (result["only_a"], result["only_b"], result["n"]) == (10, 0, 25)
     assert result["p_value"] == pytest.approx(2 * 0.5**10)  # two-sided exact binomial
     assert mcnemar_exact(a, a)["p_value"] == 1.0
+
+
+def test_wilcoxon_paired_sees_a_consistent_shift_and_ranks_failures_worst():
+    from discodock.evaluation.metrics import wilcoxon_paired
+
+    rng = np.random.default_rng(0)
+    b = rng.uniform(3.0, 10.0, size=40)
+    shifted = wilcoxon_paired(b - 1.0, b)  # a is better by 1 Å on every complex
+    assert shifted["wilcoxon_p"] < 1e-6 and shifted["median_a"] == pytest.approx(np.median(b) - 1.0)
+    noise = wilcoxon_paired(b + rng.normal(0, 0.5, size=40), b)
+    assert noise["wilcoxon_p"] > 0.01  # no systematic difference
+    failed = wilcoxon_paired(np.where(np.arange(40) < 20, np.inf, b), b)  # half of a failed
+    assert failed["wilcoxon_p"] < 1e-3 and failed["median_a"] > b.max()
+    assert wilcoxon_paired(b, b)["wilcoxon_p"] == 1.0
