@@ -130,8 +130,8 @@ def compile_tensor_products(module: nn.Module) -> int:
 
     e3nn's generated tensor-product code slices the per-edge weights once per path; in eager mode each
     slice's backward fills a zero tensor of the full weight size, which is ~25 % of a CPU training step.
-    `torch.compile` fuses this: a pocket training step went from 1.08 to 0.59 s on one CPU thread
-    (batch 8, configs/model_small.yaml; ~40 s of compilation first). Only `forward` is replaced, so
+    `torch.compile` fuses this: a pocket training step went from 1.06 to 0.58 s on one CPU thread
+    (batch 8, configs/model_small.yaml; 17–40 s of compilation first; benchmarks/training_step_speed.py). Only `forward` is replaced, so
     state dicts and checkpoints are unchanged. Returns the number of tensor products compiled.
     """
     import torch._dynamo
