@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from discodock.atomic import atomic_open  # noqa: E402
-from discodock.model.layers import compile_tensor_products  # noqa: E402
 from discodock.training.config import load_train_config  # noqa: E402
 from discodock.training.datamodule import load_split  # noqa: E402
 from discodock.training.dataset import NoisedComplexes, collate_noised  # noqa: E402
@@ -35,9 +34,7 @@ def seconds_per_step(cfg, batches, compiled: bool) -> tuple[float, float]:
     torch.manual_seed(cfg.seed)
     module = DockingModule(cfg.to_dict())
     if compiled:
-        for net in (module.score_model, module.encoder):
-            if net is not None:
-                compile_tensor_products(net)
+        module.compile_networks()
     opt = torch.optim.AdamW(module.trainable_parameters(), lr=cfg.score.lr)
 
     def step(batch) -> None:

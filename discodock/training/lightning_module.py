@@ -128,12 +128,16 @@ class DockingModule(_Stage):
         self.log_dict({f"train_{k}": v for k, v in out.items()}, batch_size=len(batch), on_step=True, on_epoch=True)
         return out["loss"]
 
+    def compile_networks(self) -> None:
+        """torch.compile the tensor products of the trained networks (not the EMA copy: it validates eagerly)."""
+        for net in (self.score_model, self.encoder):
+            if net is not None:
+                compile_tensor_products(net)
+
     def on_fit_start(self) -> None:
         # here rather than in __init__: after the EMA copy and in every DDP process
         if self.stage.compile:
-            for net in (self.score_model, self.encoder):
-                if net is not None:
-                    compile_tensor_products(net)
+            self.compile_networks()
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))

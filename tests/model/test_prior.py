@@ -62,6 +62,23 @@ def test_log_prob_is_invariant():
         torch.testing.assert_close(prior.log_prob(moved(batch, rot, shift), latent), prior.log_prob(batch, latent), atol=1e-4, rtol=1e-4)
 
 
+def fit_with_frozen_trunk(prior, batch, targets: LatentNodes, lr: float, steps: int = 30) -> list[float]:
+    """Adam on the prior's soft loss with its trunk frozen; checks shapes, finiteness and that the trunk
+    got no gradient; returns the mean loss per step."""
+    prior.freeze_trunk()
+    opt = torch.optim.Adam([p for p in prior.parameters() if p.requires_grad], lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = prior.soft_loss(batch, targets)
+        assert loss.shape == (batch.num_graphs,) and torch.isfinite(loss).all()
+        opt.zero_grad()
+        loss.mean().backward()
+        opt.step()
+        losses.append(float(loss.mean().detach()))
+    assert all(p.grad is None for p in prior.trunk.parameters())  # frozen trunk
+    return losses
+
+
 def test_soft_loss_trains_prior_towards_encoder(batch2):
     torch.manual_seed(0)
     cfg = ModelConfig(batch_norm=False)
@@ -69,17 +86,7 @@ def test_soft_loss_trains_prior_towards_encoder(batch2):
     prior.init_from_score_model(ScoreModel(cfg))
     with torch.no_grad():  # targets: latents extracted at τ = 0.01 (one-hot), so the loss can reach 0
         probs = encoder.encode(batch2, tau=0.01, generator=torch.Generator().manual_seed(0))
-    prior.freeze_trunk()
-    opt = torch.optim.Adam([p for p in prior.parameters() if p.requires_grad], lr=3e-2)
-    losses = []
-    for _ in range(30):
-        loss = prior.soft_loss(batch2, probs)
-        assert loss.shape == (2,) and torch.isfinite(loss).all()
-        opt.zero_grad()
-        loss.mean().backward()
-        opt.step()
-        losses.append(float(loss.mean().detach()))
-    assert all(p.grad is None for p in prior.trunk.parameters())  # frozen trunk
+    losses = fit_with_frozen_trunk(prior, batch2, probs, lr=3e-2)
     assert losses[-1] < 0.3 * losses[0]
     assert float(prior.accuracy(batch2, probs)) == 1.0
 
@@ -136,16 +143,6 @@ def test_codebook_soft_loss_decreases_on_fixed_targets(batch2):
     prior = CodebookPrior(cfg)
     prior.init_from_score_model(ScoreModel(cfg))
     targets = codebook_latent(batch2, torch.tensor([[1, 4], [6, 6]]), 8)
-    prior.freeze_trunk()
-    opt = torch.optim.Adam([p for p in prior.parameters() if p.requires_grad], lr=1e-2)
-    losses = []
-    for _ in range(30):
-        loss = prior.soft_loss(batch2, targets)
-        assert loss.shape == (2,) and torch.isfinite(loss).all()
-        opt.zero_grad()
-        loss.mean().backward()
-        opt.step()
-        losses.append(float(loss.mean().detach()))
-    assert all(p.grad is None for p in prior.trunk.parameters())  # frozen trunk
+    losses = fit_with_frozen_trunk(prior, batch2, targets, lr=1e-2)
     assert losses[-1] < 0.3 * losses[0], losses
     assert float(prior.accuracy(batch2, targets)) == 1.0
