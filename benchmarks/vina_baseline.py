@@ -139,6 +139,14 @@ def append_rows(out: Path, todo: list[ComplexPaths], args: argparse.Namespace) -
             print(f"[{i + 1}/{len(todo)}] {row}", flush=True)
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' -> (K, N) with 0 <= K < N."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit()) or not 0 <= int(k) < int(n):
+        raise argparse.ArgumentTypeError(f"--shard wants K/N with 0 <= K < N, got {text!r}")
+    return int(k), int(n)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None,
@@ -150,12 +158,16 @@ def main() -> None:
     parser.add_argument("--exhaustiveness", type=int, default=8)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--limit", type=int, default=None, help="only the first N complexes of the set")
+    parser.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
+                        help="dock only every N-th complex of the set, starting at K (0-based): run N processes "
+                             "with K = 0..N-1 on the same --out to use N cores (each row is one appended line)")
     parser.add_argument("--summarize-only", action="store_true", help="rewrite the summary from the CSV, dock nothing")
     parser.add_argument("--retry-errors", action="store_true",
                         help="re-run only complexes whose last row is an error; the new row supersedes it")
     args = parser.parse_args()
 
     complexes = load_set(args.set, args.data or default_data_root())[: args.limit]
+    shard, n_shards = args.shard
     out = args.out or RESULTS / f"vina_{args.set}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = latest_rows(out)
@@ -167,6 +179,7 @@ def main() -> None:
         todo = [c for c in complexes if c.id in errors]
     else:
         todo = [c for c in complexes if c.id not in done]
+    todo = [c for c in todo if complexes.index(c) % n_shards == shard]
     print(f"{len(complexes)} complexes, {len(done)} already in {out}, {len(todo)} to run", flush=True)
 
     if args.summarize_only and not out.exists():

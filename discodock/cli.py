@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    predict.add_argument("--vina-rank", action="store_true", help="rank poses by Vina score instead of confidence")
+    predict.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize"], default=None,
+                         help="rank poses by Vina score instead of confidence; 'optimize': minimise each pose "
+                              "locally with Vina first and write the minimised poses")
     predict.add_argument("--pb-checks", action="store_true", help="add PoseBusters checks of every pose to poses.csv")
     _add_docking_options(predict)
     _add_common(predict)
@@ -70,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     bench.add_argument("--method", default=None, help="name for the rows (default: from the weights name)")
     bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
-    bench.add_argument("--vina-rank", action="store_true",
-                       help="also rank the same poses by Vina score: rows of method '<method>+vina'")
+    bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both"], default=None,
+                       help="also rank the same poses by Vina score (rows '<method>+vina'), after a local Vina "
+                            "minimisation ('optimize': rows '<method>+vina-opt'), or both")
     _add_docking_options(bench)
     _add_common(bench)
 
@@ -128,14 +131,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         if unknown and args.command != "train":
             raise InputError(args.config, f"unknown options: {', '.join(unknown)}")
         subparser = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001
-        typed = {a.dest for a in subparser._actions if a.type is not None}  # noqa: SLF001
+        actions = {a.dest: a for a in subparser._actions}  # noqa: SLF001
         # A typed option's YAML value goes through its type like a command-line string would
         # (argparse converts string defaults only), so `samples: [1]` fails as cleanly as `--samples x`.
         defaults = {}
         for key, value in values.items():
             dest = str(key).replace("-", "_")
-            if dest in known:
-                defaults[dest] = str(value) if dest in typed and value is not None else value
+            if dest not in known:
+                continue
+            action = actions.get(dest)
+            if action is not None and action.const is not None and isinstance(value, bool):
+                value = action.const if value else None  # `vina-rank: true` means the bare flag
+            if action is not None and action.choices and value is not None and value not in action.choices:
+                parser.error(f"{args.config}: {key}: {value!r} is not one of {', '.join(map(str, action.choices))}")
+            defaults[dest] = str(value) if action is not None and action.type is not None and value is not None else value
         subparser.set_defaults(**defaults)
         args = parser.parse_args(argv)
     return args

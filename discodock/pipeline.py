@@ -127,17 +127,25 @@ def dock(
     )
 
 
-def rerank_by_vina(result: DockingResult, protein_path: str | Path) -> tuple[DockingResult, np.ndarray]:
-    """The same poses ranked by Vina score (one set of grid maps for all; lower is better), and the
-    scores in the new order. Poses outside the shared box score +inf and rank last."""
+def rerank_by_vina(
+    result: DockingResult, protein_path: str | Path, *, optimize: bool = False
+) -> tuple[DockingResult, np.ndarray]:
+    """The poses ranked by Vina score (one set of grid maps for all; lower is better), and the scores
+    in the new order. Poses outside the shared box score +inf and rank last.
+
+    With `optimize`, each pose is first minimised locally by Vina (ligand flexible, receptor rigid)
+    and the minimised poses replace the sampled ones, as GNINA's `--minimize` does.
+    """
     from dataclasses import replace
 
     from discodock.baselines.vina import score_poses
     from discodock.output import pose_molecule
 
-    scores, _ = score_poses(protein_path, [pose_molecule(result.complex.ligand, pose) for pose in result.poses])
+    posed = [pose_molecule(result.complex.ligand, pose) for pose in result.poses]
+    scores, scored = score_poses(protein_path, posed, local_optimize=optimize)
+    poses = np.stack([m.GetConformer().GetPositions() for m in scored]) if optimize else result.poses
     order = np.argsort(scores, kind="stable")
-    ranked = replace(result, poses=result.poses[order], confidence=result.confidence[order],
+    ranked = replace(result, poses=poses[order], confidence=result.confidence[order],
                      latents=[result.latents[i] for i in order])
     return ranked, scores[order]
 

@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,8 @@ from discodock.evaluation.metrics import binomial_ci, success_rate
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
                "status"]
-PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina")]  # same ranking, with and without latents
+PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt")]  # same ranking
+VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"]}  # --vina-rank → rankings
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
 
@@ -40,9 +42,10 @@ def select_complexes(args: argparse.Namespace):
 
 
 def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
-                   check_validity: bool, vina_rank: bool = False) -> dict[str, dict]:
-    """Benchmark rows for one complex, keyed by ranking: 'confidence' and, with `vina_rank`, 'vina'
-    (the same sampled poses ranked by Vina score; its seconds include the sampling)."""
+                   check_validity: bool, vina_rankings: Sequence[str] = ()) -> dict[str, dict]:
+    """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
+    'vina' (the same sampled poses ranked by Vina score) and 'vina-opt' (each pose minimised locally
+    by Vina, then ranked by its score). A Vina ranking's seconds include the sampling."""
     import torch
 
     from discodock.chem.ligand import read_ligand
@@ -60,10 +63,10 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
     sampling_seconds = time.perf_counter() - start
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
-    if vina_rank:
+    for ranking in vina_rankings:
         began = time.perf_counter()
-        by_vina, scores = rerank_by_vina(result, paths.protein)
-        rankings["vina"] = (by_vina, scores[0], time.perf_counter() - began)
+        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking == "vina-opt")
+        rankings[ranking] = (by_vina, scores[0], time.perf_counter() - began)
     rows = {}
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
         began = time.perf_counter()
@@ -84,7 +87,7 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
 
 
 def method_name(method: str, ranking: str) -> str:
-    """Row label: the model's name, '+vina' when its poses are ranked by Vina score."""
+    """Row label: the model's name, '+vina' or '+vina-opt' when its poses are ranked by Vina score."""
     return method if ranking == "confidence" else f"{method}+{ranking}"
 
 
@@ -115,7 +118,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if rows_path.is_file():
         table = pd.read_csv(rows_path, dtype={"id": str})
         done = set(zip(table["id"], table["method"], table["mode"]))
-    rankings = ["confidence"] + (["vina"] if getattr(args, "vina_rank", False) else [])
+    vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
+    rankings = ["confidence"] + vina_rankings
     labels = [method_name(method, r) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
@@ -131,14 +135,16 @@ def run_benchmark(args: argparse.Namespace) -> int:
             try:
                 rows = dock_and_score(models, paths, mode=args.mode, samples=args.samples, steps=args.steps,
                                       seed=args.seed, device=args.device, check_validity=args.pb_valid,
-                                      vina_rank="vina" in rankings)
+                                      vina_rankings=vina_rankings)
             except InputError as error:  # counted as a miss, with the reason
                 failed = {"id": paths.id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan,
                           "confidence": np.nan, "pb_valid": "", "status": f"failed: {error}",
                           "seconds": round(time.perf_counter() - start, 2)}
                 rows = {r: failed for r in rankings}
             for ranking, row in rows.items():
-                writer.writerow({**row, "method": method_name(method, ranking), "mode": args.mode})
+                label = method_name(method, ranking)
+                if (paths.id, label, args.mode) not in done:  # a rerun adding a ranking keeps the rows it has
+                    writer.writerow({**row, "method": label, "mode": args.mode})
             handle.flush()
     summary = write_report(out, args.set, [c.id for c in complexes])
     print(summary.to_string(index=False))

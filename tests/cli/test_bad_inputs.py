@@ -355,3 +355,17 @@ def test_negative_pocket_center_parses() -> None:
 
     assert parse_args(["predict", "--pocket-center", "-1.5,2,-3"]).pocket_center == "-1.5,2,-3"
     assert parse_args(["screen", "--pocket-center=-1,-2,-3"]).pocket_center == "-1,-2,-3"
+
+
+def test_vina_rank_flag_yaml_and_bad_choice(tmp_path: Path) -> None:
+    from discodock.cli import parse_args
+
+    assert parse_args(["predict", "--vina-rank"]).vina_rank == "score"  # bare flag: score only
+    assert parse_args(["benchmark", "--vina-rank", "both"]).vina_rank == "both"
+    config = tmp_path / "run.yaml"
+    config.write_text("vina-rank: true\n")
+    assert parse_args(["predict", "--config", str(config)]).vina_rank == "score"
+    config.write_text("vina_rank: optimise\n")  # a typo must not fall back to score-only ranking
+    with pytest.raises(SystemExit) as stop:
+        parse_args(["predict", "--config", str(config)])
+    assert stop.value.code == 2

@@ -29,8 +29,9 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     pytest.importorskip("vina")
     root, ids = tiny_set
     out = tmp_path / "results"
-    args = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights", bundles.disco,
-            "--method", "disco", "--vina-rank", "--out", out, *FAST]
+    common = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
+              bundles.disco, "--method", "disco", "--out", out, *FAST]
+    args = [*common, "--vina-rank"]
     assert cli(*args).code == 0
     rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
     assert sorted(zip(rows["id"], rows["method"])) == [
@@ -47,3 +48,12 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     result = cli(*args)  # resume: everything is done, nothing is appended
     assert result.code == 0 and "2 already in" in result.out
     assert len(pd.read_csv(out / "tiny.csv")) == 4
+
+    # adding a ranking later appends only its rows: poses minimised by Vina, then ranked by Vina score
+    assert cli(*common, "--vina-rank", "optimize").code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert sorted(rows["method"]) == ["disco"] * 2 + ["disco+vina"] * 2 + ["disco+vina-opt"] * 2
+    by_method = rows.set_index(["method", "id"])["confidence"]
+    # the same seed samples the same poses; minimising each can only lower the best Vina score
+    assert (by_method["disco+vina-opt"] <= by_method["disco+vina"] + 1e-3).all()
+    assert set(pd.read_csv(out / "tiny_summary.csv")["method"]) == {"disco", "disco+vina", "disco+vina-opt"}
