@@ -58,11 +58,13 @@ def sample_time(
     alpha: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Training times t ∈ [0, 1]: 'uniform' (DiffDock) or 'beta' = Beta(α, 1), density α t^(α−1) (DiffDock-S: α = 2).
+    """Training times t ∈ [0, 1]: 'uniform' (DiffDock) or 'beta' = Beta(α, 1), density α t^(α−1) (DiffDock-S: α = 2)."""
+    return time_quantile(torch.rand(num, generator=generator), distribution, alpha)
 
-    Beta(α, 1) is sampled by inverting its CDF t^α, so one generator makes it reproducible.
-    """
-    u = torch.rand(num, generator=generator)
+
+def time_quantile(u: Tensor, distribution: str = "uniform", alpha: float = 1.0) -> Tensor:
+    """The time t whose CDF is u ∈ [0, 1] (inverse-CDF sampling, so one generator makes t reproducible
+    and evenly spaced u give stratified times): Beta(α, 1) has CDF t^α."""
     if distribution == "uniform":
         return u
     if distribution == "beta":

@@ -37,6 +37,7 @@ class DataConfig:
     pocket_radius: float = 20.0  # Å, pocket mode: residues whose Cα lies within this of the pocket centre
     pocket_noise: float = 1.5  # Å, pocket mode: std per axis of the pocket centre around the crystal ligand centroid
     val_fraction: float = 0.1  # of complexes, whole protein clusters at a time
+    val_draws: int = 1  # noisings per validation complex, times stratified (fixed across epochs)
     split_seed: int = 0
     batch_size: int = 8
     num_workers: int = 0

@@ -86,7 +86,8 @@ class DockingDataModule(_Module):
             s = self.cfg.score
             noise = dict(time_distribution=s.time_distribution, time_alpha=s.time_alpha)
             self.train_set = NoisedComplexes([c.graph for c in train], self.cfg.model, **view, **noise)
-            self.val_set = NoisedComplexes([c.graph for c in val], self.cfg.model, **view, **noise, fixed_seed=VAL_SEED)
+            self.val_set = NoisedComplexes([c.graph for c in val], self.cfg.model, **view, **noise, fixed_seed=VAL_SEED,
+                                           draws=d.val_draws)
         else:
             self.train_set = ViewedComplexes([c.graph for c in train], **view)
             self.val_set = ViewedComplexes([c.graph for c in val], **view, fixed_seed=VAL_SEED)

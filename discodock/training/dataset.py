@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 from discodock.complex_graph import ComplexBatch, ComplexGraph, collate
 from discodock.errors import InputError
 from discodock.model.config import ModelConfig
-from discodock.model.diffusion import NoiseTargets, collate_targets, noise_complex, sample_time
+from discodock.model.diffusion import NoiseTargets, collate_targets, noise_complex, time_quantile
 
 Tensor = torch.Tensor
 log = logging.getLogger(__name__)
@@ -290,7 +290,12 @@ class TrainBatch:
 
 
 class NoisedComplexes(Dataset):
-    """Each item: a training view of a complex, noised at a random t (fixed per item when `fixed_seed` is set)."""
+    """Each item: a training view of a complex, noised at a random t (fixed per item when `fixed_seed` is set).
+
+    With `draws` > 1 each complex appears `draws` times, its times stratified over the time
+    distribution (draw k takes the CDF interval [k/draws, (k+1)/draws)): a validation loss that moves
+    less with the luck of one noising per complex.
+    """
 
     def __init__(
         self,
@@ -303,16 +308,19 @@ class NoisedComplexes(Dataset):
         time_distribution: str = "uniform",
         time_alpha: float = 1.0,
         fixed_seed: int | None = None,
+        draws: int = 1,
     ):
+        if draws < 1:
+            raise ValueError(f"draws must be >= 1, got {draws}")
         self.graphs = list(graphs)
         self.model_cfg = model_cfg
         self.mode, self.pocket_radius, self.pocket_noise = mode, pocket_radius, pocket_noise
         self.max_residues = max_residues
         self.time_distribution, self.time_alpha = time_distribution, time_alpha
-        self.fixed_seed = fixed_seed
+        self.fixed_seed, self.draws = fixed_seed, draws
 
     def __len__(self) -> int:
-        return len(self.graphs)
+        return len(self.graphs) * self.draws
 
     def _generator(self, index: int) -> torch.Generator | None:
         # validation: the same noise every epoch, so the metric moves only with the model
@@ -320,8 +328,11 @@ class NoisedComplexes(Dataset):
 
     def __getitem__(self, index: int) -> tuple[ComplexGraph, Tensor, NoiseTargets]:
         gen = self._generator(index)
-        graph = training_view(self.graphs[index], self.mode, self.pocket_radius, self.pocket_noise, self.max_residues, gen)
-        t = sample_time(1, self.time_distribution, self.time_alpha, gen)
+        complex_index, draw = divmod(index, self.draws)
+        graph = training_view(self.graphs[complex_index], self.mode, self.pocket_radius, self.pocket_noise,
+                              self.max_residues, gen)
+        u = (draw + torch.rand(1, generator=gen)) / self.draws
+        t = time_quantile(u, self.time_distribution, self.time_alpha)
         noisy, targets = noise_complex(graph, t, self.model_cfg, gen)
         return graph, noisy.lig_pos, targets
 

@@ -104,6 +104,20 @@ def test_noised_dataset_validation_items_are_fixed():
     assert batch.targets.t.shape == (4,)
 
 
+def test_validation_draws_stratify_time_per_complex():
+    cfg = load_train_config(None)
+    graphs = synthetic_dataset(3)
+    draws = 4
+    data = NoisedComplexes(graphs, cfg.model, fixed_seed=3, draws=draws)
+    assert len(data) == 3 * draws
+    for c, graph in enumerate(graphs):
+        items = [data[c * draws + k] for k in range(draws)]
+        assert all(g.name == graph.name for g, _, _ in items)
+        t = torch.cat([targets.t for _, _, targets in items])
+        # draw k's time lies in the k-th quarter of the time distribution (uniform by default)
+        assert ((t >= torch.arange(draws) / draws) & (t < (torch.arange(draws) + 1) / draws)).all()
+
+
 def test_config_overrides_and_unknown_keys():
     cfg = load_train_config(None, ["score.lr=3e-4", "model.ns=8", "data.mode=pocket", "name=x"])
     assert cfg.score.lr == pytest.approx(3e-4) and cfg.model.ns == 8 and cfg.data.mode == "pocket" and cfg.name == "x"
