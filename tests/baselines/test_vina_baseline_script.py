@@ -59,3 +59,12 @@ def test_latest_row_of_a_retried_complex_wins(script, tmp_path):
     rows = script.latest_rows(out).set_index("id")
     assert list(rows.index) == ["b", "a"] and rows.loc["a", "status"] == "ok"
     assert script.latest_rows(tmp_path / "missing.csv").empty
+
+
+def test_shards_split_the_set(script):
+    import argparse
+
+    assert script.parse_shard("1/3") == (1, 3)
+    for bad in ("3/3", "-1/2", "1", "a/b"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            script.parse_shard(bad)
