@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "peak_memory.json")
     args = parser.parse_args()
 
+    load_at_start = round(os.getloadavg()[0], 2)
     complexes = load_set(args.set, args.data or default_data_root())
     sizes = {c.id: residue_count(c.protein) for c in complexes}
     largest = max(complexes, key=lambda c: sizes[c.id])
@@ -121,6 +122,7 @@ def main() -> None:
         "results": {mode: {k: v for k, v in r.items() if k != "stdout"} for mode, r in results.items()},
         "note": "seconds include Python start-up, imports and model loading (a fresh process per run)",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_1min_at_start": load_at_start,  # other jobs on the machine slow the seconds, not the memory
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = args.out.with_suffix(".json.tmp")

@@ -145,6 +145,18 @@ def test_rank_poses_returns_one_score_per_pose(graph):
     assert scores.argmax().item() == 1
 
 
+def test_rank_poses_shares_receptor_features_without_changing_logits(graph):
+    from discodock.complex_graph import collate
+    from discodock.model import ConfidenceModel
+
+    torch.manual_seed(0)
+    model = ConfidenceModel(ModelConfig(ns=8, nv=2, num_layers=1)).eval()
+    poses = torch.stack([graph.lig_pos + torch.randn(3) for _ in range(5)])
+    with torch.no_grad():  # reference: each pose on its own, residue features recomputed
+        alone = torch.stack([model(collate([graph.with_ligand_pos(p)])).reshape(()) for p in poses])
+    torch.testing.assert_close(rank_poses(model, graph, poses, batch_size=2), alone, atol=1e-5, rtol=1e-5)
+
+
 def test_many_complexes_sample_together_with_their_own_shapes():
     from discodock.sampling import sample_poses_many
 
