@@ -45,6 +45,28 @@ def docking_table() -> str | None:
     return markdown(pd.DataFrame(rows))
 
 
+def p_value(p: float) -> str:
+    """Two significant digits; the CSV keeps four decimals, so smaller values show as a bound."""
+    return "< 1e-4" if p < 1e-4 else f"{p:.2g}"
+
+
+def paired_table() -> str | None:
+    """The paired tests of posebusters_v2_paired.csv: McNemar at 2 Å and Wilcoxon of top-1 RMSD."""
+    path = RESULTS / "posebusters_v2_paired.csv"
+    if not path.is_file():
+        return None
+    rows = []
+    for r in pd.read_csv(path).itertuples(index=False):
+        rows.append({
+            "a vs b": f"{r.a} vs {r.b}", "mode": r.mode, "complexes": int(r.n),
+            "top-1 < 2 Å a / b": f"{100 * r.success_a:.1f} % / {100 * r.success_b:.1f} %",
+            "only a / only b": f"{int(r.only_a)} / {int(r.only_b)}", "McNemar p": p_value(r.p_value),
+            "median top-1 RMSD a / b": f"{r.median_top1_rmsd_a:.1f} / {r.median_top1_rmsd_b:.1f} Å",
+            "Wilcoxon p": p_value(r.wilcoxon_p),
+        })
+    return markdown(pd.DataFrame(rows))
+
+
 def toy_table() -> str:
     toy = pd.read_csv(RESULTS / "toy.csv")
     rows = []
@@ -100,6 +122,9 @@ def main() -> None:
     if docking:
         print("### Docking: PoseBusters V2\n\n" + docking + "\n")
     print(vina_line() + "\n")
+    paired = paired_table()
+    if paired:
+        print("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):\n\n" + paired + "\n")
     losses = loss_by_time_table()
     if losses:
         print("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)\n\n" + losses + "\n")

@@ -25,7 +25,9 @@ from discodock.evaluation.metrics import binomial_ci, success_rate
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
                "status"]
-PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt")]  # same ranking
+# paired tests: DisCo vs its twin under the same ranking, and what Vina minimisation adds to each model
+PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt"),
+                  ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin")]
 VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"]}  # --vina-rank → rankings
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
