@@ -111,6 +111,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from discodock.weights import load_models
 
     complexes = select_complexes(args)[: args.limit]
+    if getattr(args, "report_only", False):  # e.g. after another process added rows
+        print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))
+        return 0
     models = load_models(args.weights, device=args.device)
     method = getattr(args, "method", None) or Path(str(args.weights)).stem.split("_")[0]
     out = Path(args.out)

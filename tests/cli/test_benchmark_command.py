@@ -57,3 +57,7 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     # the same seed samples the same poses; minimising each can only lower the best Vina score
     assert (by_method["disco+vina-opt"] <= by_method["disco+vina"] + 1e-3).all()
     assert set(pd.read_csv(out / "tiny_summary.csv")["method"]) == {"disco", "disco+vina", "disco+vina-opt"}
+
+    (out / "tiny_summary.csv").unlink()
+    result = cli(*common, "--weights", tmp_path / "absent.pt", "--report-only")  # no model loaded, nothing docked
+    assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 6
