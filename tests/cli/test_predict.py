@@ -173,6 +173,20 @@ def test_non_finite_pose_is_never_written(tmp_path: Path, example, bundles) -> N
     assert list(tmp_path.iterdir()) == []
 
 
+def test_dock_times_its_stages(example, bundles) -> None:
+    """The prior's seconds are counted inside sampling; the twin spends none."""
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import dock, pocket_center_from, prepare
+    from discodock.weights import load_models
+
+    center = pocket_center_from(example.center, None)
+    prepared = prepare("1ia1", read_protein(example.protein), "c1ccccc1O", pocket_center=center, pocket_radius=15.0)
+    disco = dock(load_models(bundles.disco), prepared, samples=2, steps=3).timings
+    assert set(disco) == {"prior", "sampling", "ranking"}
+    assert 0 < disco["prior"] < disco["sampling"] and disco["ranking"] > 0
+    assert dock(load_models(bundles.twin), prepared, samples=2, steps=3).timings["prior"] == 0
+
+
 def test_sampler_nan_fails_clearly(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
     """A model that only ever produces NaN: predict stops with one line, exit 1, and writes nothing."""
     import torch
