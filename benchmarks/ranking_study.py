@@ -1,0 +1,159 @@
+"""Which rule should pick the top pose among Vina-minimised samples? Chosen off the test set.
+
+Complexes: the validation split of a training config (whole protein clusters never trained on)
+plus the 8 PDBBind time-split complexes, never PoseBusters V2. For each complex and model: dock
+(pocket mode, 40 x 20), minimise every pose locally with Vina, and write one row per pose:
+its confidence before and after minimisation, Vina score after, RMSD before and after, and how many
+of the other minimised poses lie within 2 Å of it (symmetry-corrected). `--summarize` then scores
+ranking rules by top-1 success at 2 Å. Resumable: rows are appended per complex and model.
+
+    OMP_NUM_THREADS=1 python benchmarks/ranking_study.py --out benchmarks/results/ranking_study.csv
+    python benchmarks/ranking_study.py --out benchmarks/results/ranking_study.csv --summarize
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+COLUMNS = ["id", "model", "pose", "confidence", "rmsd", "vina_opt", "rmsd_opt", "confidence_opt", "neighbors_opt"]
+
+
+def study_complexes(config: Path, data_root: Path):
+    """(id, ComplexPaths) of the config's validation split and the time-split subset."""
+    from discodock.evaluation.datasets import load_set
+    from discodock.training.config import load_train_config
+    from discodock.training.datamodule import load_split
+    from discodock.training.dataset import training_complexes
+
+    cfg = load_train_config(config)
+    _, val = load_split(cfg)
+    val_ids = {c.graph.name for c in val}
+    by_id = {c.id: c for c in training_complexes(data_root)}
+    return [by_id[i] for i in sorted(val_ids)] + load_set("timesplit_subset", data_root)
+
+
+def neighbor_counts(crystal, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarray:
+    """For each pose, how many other poses lie within `cutoff` Å (symmetry-corrected RMSD)."""
+    from discodock.evaluation.rmsd import symmetry_rmsd
+    from discodock.output import pose_molecule
+
+    counts = np.zeros(len(poses), dtype=int)
+    for i, pose in enumerate(poses):
+        reference = pose_molecule(crystal, pose)  # the pose as a reference molecule (same graph)
+        counts[i] = int((symmetry_rmsd(reference, list(poses)) < cutoff).sum()) - 1
+    return counts
+
+
+def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
+    from discodock.baselines.vina import score_poses
+    from discodock.chem.ligand import read_ligand
+    from discodock.chem.protein import read_protein
+    from discodock.evaluation.rmsd import symmetry_rmsd
+    from discodock.output import pose_molecule
+    from discodock.pipeline import dock, prepare
+    from discodock.sampling import rank_poses
+
+    crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
+    center = torch.tensor(crystal.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
+    prepared = prepare(paths.id, read_protein(paths.protein), crystal, pocket_center=center,
+                       pocket_radius=models.pocket_radius, seed=0)
+    result = dock(models, prepared, samples=samples, steps=steps, seed=0)
+    posed = [pose_molecule(prepared.ligand, pose) for pose in result.poses]
+    vina, minimised = score_poses(paths.protein, posed, local_optimize=True)
+    opt = np.stack([m.GetConformer().GetPositions() for m in minimised])
+    graph_frame = torch.as_tensor(opt - prepared.graph.center.numpy(), dtype=torch.float32)
+    confidence_opt = rank_poses(models.confidence, prepared.graph, graph_frame).numpy()
+    return pd.DataFrame({
+        "id": paths.id, "pose": np.arange(len(opt)), "confidence": result.confidence,
+        "rmsd": symmetry_rmsd(crystal, list(result.poses)), "vina_opt": vina,
+        "rmsd_opt": symmetry_rmsd(crystal, list(opt)), "confidence_opt": confidence_opt,
+        "neighbors_opt": neighbor_counts(prepared.ligand, opt),
+    })
+
+
+def rules(group: pd.DataFrame) -> dict[str, float]:
+    """The top pose's RMSD under each ranking rule (one complex, one model)."""
+    vina_rank = group["vina_opt"].rank(method="first")
+    consensus_rank = (-group["neighbors_opt"]).rank(method="min")
+    confidence_opt_rank = (-group["confidence_opt"]).rank(method="first")
+    picks = {
+        "confidence (sampled poses)": group.loc[group["confidence"].idxmax(), "rmsd"],
+        "vina score (minimised)": group.loc[group["vina_opt"].idxmin(), "rmsd_opt"],
+        "confidence (minimised)": group.loc[group["confidence_opt"].idxmax(), "rmsd_opt"],
+        # the biggest cluster of minimised poses, its best Vina score first
+        "consensus, then vina": group.sort_values(["neighbors_opt", "vina_opt"], ascending=[False, True])
+        .iloc[0]["rmsd_opt"],
+        "vina rank + consensus rank": group.loc[(vina_rank + consensus_rank).idxmin(), "rmsd_opt"],
+        "vina rank + confidence rank": group.loc[(vina_rank + confidence_opt_rank).idxmin(), "rmsd_opt"],
+        "oracle (minimised)": group["rmsd_opt"].min(),
+        "oracle (sampled)": group["rmsd"].min(),
+    }
+    return {rule: float(rmsd) for rule, rmsd in picks.items()}
+
+
+def summarize(rows: pd.DataFrame) -> pd.DataFrame:
+    from discodock.evaluation.metrics import binomial_ci
+
+    tops = pd.DataFrame([{"id": i, "model": m, **rules(g)} for (i, m), g in rows.groupby(["id", "model"])])
+    out = []
+    for model, group in tops.groupby("model"):
+        for rule in [c for c in tops.columns if c not in ("id", "model")]:
+            hits = int((group[rule] < 2.0).sum())
+            low, high = binomial_ci(hits, len(group))
+            out.append({"model": model, "rule": rule, "n": len(group), "top1_success": hits / len(group),
+                        "ci_low": low, "ci_high": high, "median_rmsd": float(group[rule].median())})
+    return pd.DataFrame(out)
+
+
+def main() -> None:
+    from discodock.evaluation.datasets import default_data_root
+    from discodock.weights import load_models
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO / "configs" / "train_disco_pocket.yaml",
+                        help="training config whose validation split is studied")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--models", nargs="+", default=["disco-pocket", "twin-pocket"])
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "ranking_study.csv")
+    parser.add_argument("--summarize", action="store_true", help="score the rules from the CSV, dock nothing")
+    args = parser.parse_args()
+
+    if not args.summarize:
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
+        done = set()
+        if args.out.is_file():
+            previous = pd.read_csv(args.out, dtype={"id": str})
+            done = set(zip(previous["id"], previous["model"]))
+        for name in args.models:
+            models = load_models(name)
+            for paths in complexes:
+                if (paths.id, name) in done:
+                    continue
+                table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
+                text = table.to_csv(header=not args.out.is_file(), index=False)
+                with args.out.open("a") as handle:  # one write per complex and model
+                    handle.write(text)
+                print(f"{name} {paths.id}: best minimised {table['rmsd_opt'].min():.2f} Å", flush=True)
+
+    summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
+    summary_path = args.out.with_name(args.out.stem + "_summary.csv")
+    summary.to_csv(summary_path.with_suffix(".tmp"), index=False)
+    os.replace(summary_path.with_suffix(".tmp"), summary_path)
+    print(summary.to_string(index=False))
+    print(json.dumps({"complexes": int(summary["n"].max()), "config": str(args.config.relative_to(REPO))}))
+
+
+if __name__ == "__main__":
+    main()
