@@ -67,6 +67,40 @@ def paired_table() -> str | None:
     return markdown(pd.DataFrame(rows))
 
 
+def cost_lines() -> str | None:
+    """Peak memory and seconds on the largest protein, and the AR prior's share of sampling time."""
+    lines = []
+    memory = RESULTS / "peak_memory.json"
+    if memory.is_file():
+        m = json.loads(memory.read_text())
+        parts = [f"{mode} {r['peak_rss_mib'] / 1024:.2f} GiB peak RSS, {r['seconds']:.0f} s"
+                 for mode, r in m["results"].items()]
+        lines.append(f"- Largest protein of {m['set']} ({m['id']}, {m['residues']} residues, ligand "
+                     f"{m['ligand_heavy_atoms']} heavy atoms), `predict` with {m['samples']} x {m['steps']} on "
+                     f"{m['threads']} threads, a fresh process each (load average {m['load_average_1min_at_start']}): "
+                     + "; ".join(parts) + f". Blind weights: {m['blind_weights']}.")
+    prior = RESULTS / "prior_overhead_summary.json"
+    if prior.is_file():
+        p = json.loads(prior.read_text())
+        lines.append(f"- AR prior ({p['weights']}): {100 * p['median_prior_share_of_sampling']:.1f} % of sampling time "
+                     f"(median over {p['complexes']} {p['set']} complexes, {p['samples']} x {p['steps']}; "
+                     f"{p['median_prior_seconds']:.2f} of {p['median_sampling_seconds']:.1f} s).")
+    return "\n".join(lines) if lines else None
+
+
+def ranking_study_table() -> str | None:
+    """Top-1 success of each ranking rule of Vina-minimised samples, off the test set."""
+    path = RESULTS / "ranking_study_summary.csv"
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path)
+    wide = table.pivot(index="rule", columns="model", values="top1_success").loc[table["rule"].unique()]
+    n = table.groupby("model")["n"].max()
+    wide.columns = [f"{model} (n={n[model]})" for model in wide.columns]
+    wide = wide.map(lambda v: f"{100 * v:.1f} %").reset_index()
+    return markdown(wide)
+
+
 def toy_table() -> str:
     toy = pd.read_csv(RESULTS / "toy.csv")
     rows = []
@@ -125,6 +159,13 @@ def main() -> None:
     paired = paired_table()
     if paired:
         print("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):\n\n" + paired + "\n")
+    study = ranking_study_table()
+    if study:
+        print("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, "
+              "top-1 < 2 Å)\n\n" + study + "\n")
+    costs = cost_lines()
+    if costs:
+        print("### Docking: memory and time\n\n" + costs + "\n")
     losses = loss_by_time_table()
     if losses:
         print("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)\n\n" + losses + "\n")
