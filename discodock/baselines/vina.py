@@ -123,7 +123,10 @@ def ligand_pdbqt(mol_h: Chem.Mol) -> str:
     """meeko PDBQT string for a hydrogenated molecule with 3-D coordinates."""
     from meeko import MoleculePreparation, PDBQTWriterLegacy
 
-    setups = MoleculePreparation().prepare(mol_h)
+    try:
+        setups = MoleculePreparation().prepare(mol_h)
+    except ValueError as error:  # meeko's complaint about the molecule (e.g. query atoms), not a bug here
+        raise InputError(Chem.MolToSmiles(mol_h), f"meeko cannot prepare the ligand for Vina: {error}") from error
     text, ok, error = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
         raise InputError(Chem.MolToSmiles(mol_h), f"meeko could not write a ligand PDBQT: {error}")

@@ -80,6 +80,37 @@ def _is_3d(mol: Chem.Mol) -> bool:
     return bool(abs(mol.GetConformer().GetPositions()[:, 2]).max() > 1e-4)
 
 
+def _without_queries(mol: Chem.Mol) -> Chem.Mol:
+    """The molecule with plain atoms and bonds. SDF query fields (hydrogen count, ring-bond count,
+    bond topology) make RDKit read query atoms, which Vina's ligand preparation (meeko) rejects."""
+    if not any(a.HasQuery() for a in mol.GetAtoms()) and not any(b.HasQuery() for b in mol.GetBonds()):
+        return mol
+    plain = Chem.RWMol()
+    for atom in mol.GetAtoms():
+        new = Chem.Atom(atom.GetAtomicNum())
+        new.SetFormalCharge(atom.GetFormalCharge())
+        new.SetIsotope(atom.GetIsotope())
+        new.SetNumExplicitHs(atom.GetNumExplicitHs())
+        new.SetNoImplicit(atom.GetNoImplicit())
+        new.SetIsAromatic(atom.GetIsAromatic())
+        new.SetChiralTag(atom.GetChiralTag())
+        plain.AddAtom(new)
+    for bond in mol.GetBonds():
+        plain.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), bond.GetBondType())
+        new_bond = plain.GetBondBetweenAtoms(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())
+        new_bond.SetIsAromatic(bond.GetIsAromatic())
+    for bond in mol.GetBonds():  # stereo atoms must be bonded already: a second pass
+        if len(bond.GetStereoAtoms()) == 2:
+            new_bond = plain.GetBondWithIdx(bond.GetIdx())
+            new_bond.SetStereoAtoms(*bond.GetStereoAtoms())
+            new_bond.SetStereo(bond.GetStereo())
+    for conformer in mol.GetConformers():
+        plain.AddConformer(Chem.Conformer(conformer), assignId=True)
+    result = plain.GetMol()
+    Chem.SanitizeMol(result)
+    return result
+
+
 def read_ligand(source: str | Path, *, add_conformer_if_2d: bool = True, seed: int = 0) -> Chem.Mol:
     """One sanitised, hydrogen-free ligand with a 3-D conformer from an SDF/MOL2 path or a SMILES string.
 
@@ -95,6 +126,7 @@ def read_ligand(source: str | Path, *, add_conformer_if_2d: bool = True, seed: i
         RDLogger.EnableLog("rdApp.*")
     if mol.GetNumAtoms() == 0:
         raise InputError(source, "molecule has no atoms")
+    mol = _without_queries(mol)
     n_fragments = len(Chem.GetMolFrags(mol))
     if n_fragments > 1:
         raise InputError(source, f"molecule has {n_fragments} disconnected fragments; give one ligand")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from discodock.baselines.vina import dock_with_vina, pocket_box, read_ligand, score_poses, vina_score
+from discodock.baselines.vina import dock_with_vina, ligand_pdbqt, pocket_box, read_ligand, score_poses, vina_score
 from discodock.errors import InputError
 from discodock.evaluation.rmsd import symmetry_rmsd
 
@@ -78,3 +78,12 @@ def test_score_poses_ranks_the_crystal_first_and_a_stray_pose_last(complex_1ia1)
     assert (optimized <= energies[:2] + 1e-6).all()  # minimisation never raises the score
     assert [m.GetNumAtoms() for m in moved] == [crystal.GetNumAtoms()] * 2  # the input's atoms, in order
     assert symmetry_rmsd(crystal, [moved[1].GetConformer().GetPositions()])[0] < 1.5  # the crystal pose stays put
+
+
+def test_ligand_meeko_rejects_names_the_ligand():
+    pytest.importorskip("meeko")
+    query = Chem.MolFromSmarts("[#6]-[#8]")  # query atoms: meeko refuses them
+    query.UpdatePropertyCache(strict=False)
+    Chem.rdDistGeom.EmbedMolecule(query, randomSeed=0)
+    with pytest.raises(InputError, match="meeko cannot prepare"):
+        ligand_pdbqt(query)

@@ -217,3 +217,21 @@ def test_bad_smiles_name_the_string(smiles: str, expected: str):
     with pytest.raises(InputError, match=expected) as info:
         read_ligand(smiles)
     assert smiles in str(info.value)
+
+
+def test_sdf_query_fields_give_plain_atoms(tmp_path: Path):
+    """An SDF atom block with hydrogen-count query fields (as some PDBbind files have) reads as plain
+    atoms and bonds, stereo kept: query atoms would make Vina's ligand preparation fail."""
+    mol = Chem.AddHs(Chem.MolFromSmiles("C/C=C/[C@H](N)C(=O)O"))
+    Chem.rdDistGeom.EmbedMolecule(mol, randomSeed=0)
+    lines = Chem.MolToMolBlock(mol).splitlines()
+    counts = lines[3]
+    n_atoms = int(counts[:3])
+    for i in range(4, 4 + n_atoms):  # column 43-45: hydrogen count + 1 (a query field)
+        lines[i] = lines[i][:42] + "  1" + lines[i][45:]
+    path = tmp_path / "query.sdf"
+    path.write_text("\n".join(lines) + "\n$$$$\n")
+    assert any(a.HasQuery() for a in Chem.MolFromMolFile(str(path)).GetAtoms())  # the fixture has queries
+    read = read_ligand(path)
+    assert not any(a.HasQuery() for a in read.GetAtoms()) and not any(b.HasQuery() for b in read.GetBonds())
+    assert _canonical(read) == Chem.MolToSmiles(Chem.MolFromSmiles("C/C=C/[C@H](N)C(=O)O"))
