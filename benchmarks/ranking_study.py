@@ -114,6 +114,7 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
+    from discodock.errors import InputError
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
 
@@ -141,7 +142,11 @@ def main() -> None:
             for paths in complexes:
                 if (paths.id, name) in done:
                     continue
-                table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
+                try:
+                    table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
+                except InputError as error:  # reported and left out of the study (it has no pose rows)
+                    print(f"{name} {paths.id}: failed: {error}", flush=True)
+                    continue
                 text = table.to_csv(header=not args.out.is_file(), index=False)
                 with args.out.open("a") as handle:  # one write per complex and model
                     handle.write(text)
