@@ -40,16 +40,11 @@ def study_complexes(config: Path, data_root: Path):
     return [by_id[i] for i in sorted(val_ids)] + load_set("timesplit_subset", data_root)
 
 
-def neighbor_counts(crystal, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarray:
+def neighbor_counts(ligand, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarray:
     """For each pose, how many other poses lie within `cutoff` Å (symmetry-corrected RMSD)."""
-    from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.output import pose_molecule
+    from discodock.evaluation.rmsd import pairwise_symmetry_rmsd
 
-    counts = np.zeros(len(poses), dtype=int)
-    for i, pose in enumerate(poses):
-        reference = pose_molecule(crystal, pose)  # the pose as a reference molecule (same graph)
-        counts[i] = int((symmetry_rmsd(reference, list(poses)) < cutoff).sum()) - 1
-    return counts
+    return (pairwise_symmetry_rmsd(ligand, poses) < cutoff).sum(axis=1) - 1
 
 
 def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:

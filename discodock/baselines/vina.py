@@ -30,6 +30,7 @@ import numpy as np
 from rdkit import Chem
 from rdkit.Chem import AllChem
 
+from discodock.chem.ligand import skeleton
 from discodock.errors import InputError
 
 DEFAULT_SEED = 42  # Vina treats seed=0 as "random": any non-zero value is reproducible
@@ -139,22 +140,6 @@ def pocket_box(ligand: Chem.Mol, padding: float = BOX_PADDING) -> tuple[np.ndarr
     return pos.mean(0), pos.max(0) - pos.min(0) + padding
 
 
-def _skeleton(mol: Chem.Mol) -> Chem.Mol:
-    """Elements and connectivity only (single bonds, no charges or aromaticity), for graph matching."""
-    rw = Chem.RWMol(mol)
-    for atom in rw.GetAtoms():
-        atom.SetFormalCharge(0)
-        atom.SetIsAromatic(False)
-        atom.SetNoImplicit(True)
-        atom.SetNumExplicitHs(0)
-    for bond in rw.GetBonds():
-        bond.SetBondType(Chem.BondType.SINGLE)
-        bond.SetIsAromatic(False)
-    skeleton = rw.GetMol()
-    skeleton.UpdatePropertyCache(strict=False)
-    return skeleton
-
-
 def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
     """Vina output → one copy of `ligand` per pose (its atoms, bonds and order; the pose's coordinates).
 
@@ -165,7 +150,7 @@ def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
 
     docked = RDKitMolCreate.from_pdbqt_mol(PDBQTMolecule(pdbqt_out, skip_typing=True))[0]
     docked = Chem.RemoveHs(docked, sanitize=False)
-    match = _skeleton(docked).GetSubstructMatch(_skeleton(ligand))  # match[k]: docked atom of ligand atom k
+    match = skeleton(docked).GetSubstructMatch(skeleton(ligand))  # match[k]: docked atom of ligand atom k
     if len(match) != ligand.GetNumAtoms() or docked.GetNumAtoms() != ligand.GetNumAtoms():
         raise InputError(Chem.MolToSmiles(ligand), "Vina poses could not be mapped back onto the input ligand")
     order = list(match)

@@ -80,6 +80,22 @@ def _is_3d(mol: Chem.Mol) -> bool:
     return bool(abs(mol.GetConformer().GetPositions()[:, 2]).max() > 1e-4)
 
 
+def skeleton(mol: Chem.Mol) -> Chem.Mol:
+    """Elements and connectivity only (single bonds, no charges or aromaticity), for graph matching."""
+    rw = Chem.RWMol(mol)
+    for atom in rw.GetAtoms():
+        atom.SetFormalCharge(0)
+        atom.SetIsAromatic(False)
+        atom.SetNoImplicit(True)
+        atom.SetNumExplicitHs(0)
+    for bond in rw.GetBonds():
+        bond.SetBondType(Chem.BondType.SINGLE)
+        bond.SetIsAromatic(False)
+    plain = rw.GetMol()
+    plain.UpdatePropertyCache(strict=False)
+    return plain
+
+
 def _without_queries(mol: Chem.Mol) -> Chem.Mol:
     """The molecule with plain atoms and bonds. SDF query fields (hydrogen count, ring-bond count,
     bond topology) make RDKit read query atoms, which Vina's ligand preparation (meeko) rejects."""

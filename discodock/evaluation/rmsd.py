@@ -54,3 +54,24 @@ def symmetry_rmsd(reference: Chem.Mol, poses: Chem.Mol | Sequence[np.ndarray]) -
     values = symmrmsd(ref_coords, coords, atomic_numbers, atomic_numbers, adjacency, adjacency,
                       center=False, minimize=False, cache=True)
     return np.atleast_1d(np.asarray(values, dtype=float))
+
+
+def pairwise_symmetry_rmsd(ligand: Chem.Mol, poses: np.ndarray, max_automorphisms: int = 10_000) -> np.ndarray:
+    """RMSD [S, S] between every two poses [S, N, 3] of `ligand` (heavy-atom order), minimised over
+    the graph automorphisms (elements and connectivity, as `symmetry_rmsd`); no alignment.
+
+    The automorphisms are found once and all pairs are compared at once, instead of one
+    `symmetry_rmsd` call per pose (S isomorphism searches).
+    """
+    from discodock.chem.ligand import skeleton
+
+    graph = skeleton(_heavy(ligand))
+    poses = np.asarray(poses, dtype=float)
+    if poses.ndim != 3 or poses.shape[1:] != (graph.GetNumAtoms(), 3):
+        raise InputError("poses", f"poses have shape {poses.shape}, ligand has {graph.GetNumAtoms()} heavy atoms")
+    automorphisms = graph.GetSubstructMatches(graph, uniquify=False, useChirality=False, maxMatches=max_automorphisms)
+    best = np.full((len(poses), len(poses)), np.inf)
+    for perm in automorphisms:  # perm[k]: the atom that atom k maps to
+        diff = poses[:, None, :, :] - poses[None, :, list(perm), :]
+        best = np.minimum(best, np.sqrt((diff**2).sum(-1).mean(-1)))
+    return best

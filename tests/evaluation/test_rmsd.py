@@ -57,3 +57,19 @@ def test_hydrogens_on_the_pose_are_ignored(benzoate):
 def test_wrong_atom_count_is_an_input_error(benzoate):
     with pytest.raises(InputError, match="heavy atoms"):
         symmetry_rmsd(benzoate, [np.zeros((3, 3))])
+
+
+def test_pairwise_rmsd_matches_one_reference_at_a_time():
+    from discodock.evaluation.rmsd import pairwise_symmetry_rmsd
+    from discodock.output import pose_molecule
+
+    mol = Chem.AddHs(Chem.MolFromSmiles("OC(=O)c1ccc(cc1)C(F)(F)F"))  # symmetric ring, CF3, carboxylate
+    AllChem.EmbedMultipleConfs(mol, 4, randomSeed=0)
+    heavy = Chem.RemoveHs(mol)
+    rng = np.random.default_rng(0)
+    poses = np.stack([c.GetPositions() for c in heavy.GetConformers()]) + rng.normal(0, 0.5, (4, 1, 3))
+    pairwise = pairwise_symmetry_rmsd(heavy, poses)
+    for i in range(4):
+        reference = pose_molecule(heavy, poses[i])
+        np.testing.assert_allclose(pairwise[i], symmetry_rmsd(reference, list(poses)), atol=1e-6)
+    assert np.allclose(np.diag(pairwise), 0) and np.allclose(pairwise, pairwise.T)
