@@ -35,6 +35,7 @@ from discodock.errors import InputError
 
 DEFAULT_SEED = 42  # Vina treats seed=0 as "random": any non-zero value is reproducible
 BOX_PADDING = 10.0  # Å added to the ligand's extent along each axis ("pocket given" box)
+MAX_TORSIONS = 32  # AutoDock's limit; Vina ran out of memory (> 8 GB) on 4bpj's 75-torsion peptide
 RECEPTOR_RECIPE = "-opdbqt -xr -p 7.4"  # obabel options; unknown-type atoms are then dropped (recipe v2)
 # receptor atom types Vina 1.2.7 accepts (measured); others (Mo, Xe, B, V, Pt, ...) make it refuse the file
 VINA_RECEPTOR_TYPES = frozenset(
@@ -131,6 +132,9 @@ def ligand_pdbqt(mol_h: Chem.Mol) -> str:
     text, ok, error = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
         raise InputError(Chem.MolToSmiles(mol_h), f"meeko could not write a ligand PDBQT: {error}")
+    torsions = sum(line.startswith("BRANCH") for line in text.splitlines())
+    if torsions > MAX_TORSIONS:
+        raise InputError(Chem.MolToSmiles(mol_h), f"{torsions} rotatable bonds: more than Vina handles ({MAX_TORSIONS})")
     return text
 
 

@@ -87,3 +87,16 @@ def test_ligand_meeko_rejects_names_the_ligand():
     Chem.rdDistGeom.EmbedMolecule(query, randomSeed=0)
     with pytest.raises(InputError, match="meeko cannot prepare"):
         ligand_pdbqt(query)
+
+
+def test_too_flexible_ligand_is_refused():
+    pytest.importorskip("meeko")
+    from discodock.baselines.vina import MAX_TORSIONS
+
+    chain = Chem.AddHs(Chem.MolFromSmiles("C" * (MAX_TORSIONS + 6)))  # an alkane with > MAX_TORSIONS torsions
+    Chem.rdDistGeom.EmbedMolecule(chain, randomSeed=0)
+    with pytest.raises(InputError, match="rotatable bonds"):
+        ligand_pdbqt(chain)
+    short = Chem.AddHs(Chem.MolFromSmiles("CCCCO"))
+    Chem.rdDistGeom.EmbedMolecule(short, randomSeed=0)
+    assert "BRANCH" in ligand_pdbqt(short)
