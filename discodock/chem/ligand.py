@@ -142,7 +142,10 @@ def read_ligand(source: str | Path, *, add_conformer_if_2d: bool = True, seed: i
         RDLogger.EnableLog("rdApp.*")
     if mol.GetNumAtoms() == 0:
         raise InputError(source, "molecule has no atoms")
-    mol = _without_queries(mol)
+    try:
+        mol = _without_queries(mol)
+    except Chem.rdchem.MolSanitizeException as error:
+        raise InputError(source, f"cannot be sanitised once its SDF query fields are dropped: {error}") from error
     n_fragments = len(Chem.GetMolFrags(mol))
     if n_fragments > 1:
         raise InputError(source, f"molecule has {n_fragments} disconnected fragments; give one ligand")
