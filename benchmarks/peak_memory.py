@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from discodock.atomic import atomic_write_text
 from discodock.evaluation.datasets import default_data_root, load_set
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,9 +126,7 @@ def main() -> None:
         "load_average_1min_at_start": load_at_start,  # other jobs on the machine slow the seconds, not the memory
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = args.out.with_suffix(".json.tmp")
-    tmp_out.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(tmp_out, args.out)
+    atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from discodock.chem.ligand import read_ligand
-from discodock.chem.protein import read_protein
+from discodock.atomic import atomic_write_text
+from discodock.evaluation.benchmark import prepare_from_crystal
 from discodock.evaluation.datasets import default_data_root, load_set
-from discodock.pipeline import dock, prepare
+from discodock.pipeline import dock
 from discodock.weights import load_models
 
 
@@ -43,10 +43,7 @@ def main() -> None:
         raise SystemExit(f"{args.weights} has no prior (a no-latent twin): nothing to measure")
     rows = []
     for c in load_set(args.set, args.data or default_data_root())[: args.limit]:
-        crystal = read_ligand(c.ligand, add_conformer_if_2d=False)
-        center = torch.tensor(crystal.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
-        prepared = prepare(c.id, read_protein(c.protein), crystal, pocket_center=center,
-                           pocket_radius=models.pocket_radius, seed=0)
+        _, prepared = prepare_from_crystal(models, c, "pocket", seed=0)
         result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=0)
         rows.append({"id": c.id, "residues": prepared.graph.num_residues, "atoms": prepared.graph.num_atoms,
                      **result.timings, "prior_share_of_sampling": result.timings["prior"] / result.timings["sampling"]})
@@ -54,8 +51,7 @@ def main() -> None:
 
     table = pd.DataFrame(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out.with_suffix(".csv.tmp"), index=False)
-    os.replace(args.out.with_suffix(".csv.tmp"), args.out)
+    atomic_write_text(args.out, table.to_csv(index=False))
     summary = {
         "weights": args.weights, "set": args.set, "complexes": len(table), "samples": args.samples,
         "steps": args.steps, "threads": args.threads,
@@ -64,9 +60,7 @@ def main() -> None:
         "median_prior_share_of_sampling": float(table["prior_share_of_sampling"].median()),
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
     }
-    summary_path = args.out.with_name(args.out.stem + "_summary.json")
-    summary_path.with_suffix(".tmp").write_text(json.dumps(summary, indent=2) + "\n")
-    os.replace(summary_path.with_suffix(".tmp"), summary_path)
+    atomic_write_text(args.out.with_name(args.out.stem + "_summary.json"), json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
 
 

@@ -49,17 +49,13 @@ def neighbor_counts(ligand, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarra
 
 def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
     from discodock.baselines.vina import score_poses
-    from discodock.chem.ligand import read_ligand
-    from discodock.chem.protein import read_protein
+    from discodock.evaluation.benchmark import prepare_from_crystal
     from discodock.evaluation.rmsd import symmetry_rmsd
     from discodock.output import pose_molecule
-    from discodock.pipeline import dock, prepare
+    from discodock.pipeline import dock
     from discodock.sampling import rank_poses
 
-    crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
-    center = torch.tensor(crystal.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
-    prepared = prepare(paths.id, read_protein(paths.protein), crystal, pocket_center=center,
-                       pocket_radius=models.pocket_radius, seed=0)
+    crystal, prepared = prepare_from_crystal(models, paths, "pocket", seed=0)
     result = dock(models, prepared, samples=samples, steps=steps, seed=0)
     posed = [pose_molecule(prepared.ligand, pose) for pose in result.poses]
     vina, minimised = score_poses(paths.protein, posed, local_optimize=True)
@@ -109,6 +105,7 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
+    from discodock.atomic import atomic_write_text
     from discodock.errors import InputError
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
@@ -148,9 +145,7 @@ def main() -> None:
                 print(f"{name} {paths.id}: best minimised {table['rmsd_opt'].min():.2f} Å", flush=True)
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
-    summary_path = args.out.with_name(args.out.stem + "_summary.csv")
-    summary.to_csv(summary_path.with_suffix(".tmp"), index=False)
-    os.replace(summary_path.with_suffix(".tmp"), summary_path)
+    atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))
     print(summary.to_string(index=False))
     print(json.dumps({"complexes": int(summary["n"].max()), "config": str(args.config.relative_to(REPO))}))
 

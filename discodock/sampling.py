@@ -289,9 +289,7 @@ def rank_poses(
     """
     scores = []
     with eval_mode(conf_model):
-        receptor = None
-        if hasattr(conf_model, "receptor_features"):
-            receptor = conf_model.receptor_features(collate([graph]).to(device))
+        receptor = _receptor_features(conf_model, [graph], 1, device)
         for chunk in poses.split(batch_size):
             batch = collate([graph] * chunk.shape[0])
             batch = replace(batch, lig_pos=chunk.reshape(-1, 3).float()).to(device)

@@ -1,13 +1,24 @@
-"""Shared fixtures: where the real data lives, and the example complexes inside the posebusters wheel."""
+"""Shared fixtures: where the real data lives, the example complexes inside the posebusters wheel, and
+the benchmark scripts as modules."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def load_benchmark_script(name: str) -> ModuleType:
+    """`benchmarks/<name>.py` imported as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def shared_data_root() -> Path:

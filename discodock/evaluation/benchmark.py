@@ -43,25 +43,34 @@ def select_complexes(args: argparse.Namespace):
     return load_set(args.set, args.data or default_data_root())
 
 
-def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
-                   check_validity: bool, vina_rankings: Sequence[str] = ()) -> dict[str, dict]:
-    """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
-    'vina' (the same sampled poses ranked by Vina score) and 'vina-opt' (each pose minimised locally
-    by Vina, then ranked by its score). A Vina ranking's seconds include the sampling."""
+def prepare_from_crystal(models, paths, mode: str, seed: int):
+    """(crystal ligand, prepared complex): the ligand gets a fresh conformer; in pocket mode the crystal
+    ligand's centroid is the pocket centre ("pocket given")."""
     import torch
 
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
-    from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.pipeline import dock, prepare, rerank_by_vina
+    from discodock.pipeline import prepare
 
-    start = time.perf_counter()
     crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
     center = None
     if mode == "pocket":
         center = torch.tensor(crystal.GetConformer().GetPositions().mean(axis=0), dtype=torch.float32)
     prepared = prepare(paths.id, read_protein(paths.protein), crystal, pocket_center=center,
                        pocket_radius=models.pocket_radius if mode == "pocket" else None, seed=seed)
+    return crystal, prepared
+
+
+def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
+                   check_validity: bool, vina_rankings: Sequence[str] = ()) -> dict[str, dict]:
+    """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
+    'vina' (the same sampled poses ranked by Vina score) and 'vina-opt' (each pose minimised locally
+    by Vina, then ranked by its score). A Vina ranking's seconds include the sampling."""
+    from discodock.evaluation.rmsd import symmetry_rmsd
+    from discodock.pipeline import dock, rerank_by_vina
+
+    start = time.perf_counter()
+    crystal, prepared = prepare_from_crystal(models, paths, mode, seed)
     result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
     sampling_seconds = time.perf_counter() - start
     rankings = {"confidence": (result, result.confidence[0], 0.0)}

@@ -1,6 +1,5 @@
 """The benchmark script's bookkeeping: CPU-time limit, failures as misses, summary."""
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -9,15 +8,12 @@ import pytest
 
 from discodock.evaluation.datasets import ComplexPaths
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "vina_baseline.py"
+from ..conftest import load_benchmark_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("vina_baseline", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("vina_baseline")
 
 
 def _spin(*_):

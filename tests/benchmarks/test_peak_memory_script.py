@@ -1,20 +1,15 @@
 """benchmarks/peak_memory.py: residue counting and the per-child peak RSS measurement."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "peak_memory.py"
+from ..conftest import load_benchmark_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("peak_memory", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("peak_memory")
 
 
 def test_residue_count_takes_one_altloc(script, tmp_path):

@@ -1,20 +1,15 @@
 """benchmarks/ranking_study.py: the ranking rules pick the poses they say they pick."""
 
-import importlib.util
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "ranking_study.py"
+from ..conftest import load_benchmark_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("ranking_study", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("ranking_study")
 
 
 def test_rules_pick_by_their_criterion(script):
