@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from discodock.atomic import atomic_write_text
 from discodock.baselines.vina import BOX_PADDING, DEFAULT_SEED, dock_with_vina, pocket_box, read_ligand
 from discodock.errors import InputError
 from discodock.evaluation.datasets import ComplexPaths, default_data_root, load_set
@@ -118,12 +119,6 @@ def summarize(rows: pd.DataFrame, settings: dict) -> dict:
     }
 
 
-def write_json_atomic(obj: dict, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 def append_rows(out: Path, todo: list[ComplexPaths], args: argparse.Namespace) -> None:
     """Dock each complex and append its row, flushed to disk, so that an interrupted run resumes."""
     new_file = not out.exists() or out.stat().st_size == 0
@@ -199,7 +194,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared with other jobs)",
     }
     summary = summarize(rows, settings)
-    write_json_atomic(summary, out.with_name(out.stem + "_summary.json"))
+    atomic_write_text(out.with_name(out.stem + "_summary.json"), json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2), flush=True)
 
 
