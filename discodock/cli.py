@@ -34,6 +34,8 @@ def _add_docking_options(parser: argparse.ArgumentParser) -> None:
                         help="shipped model (disco-pocket, twin-pocket, disco, twin) or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
     parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20)")
+    parser.add_argument("--temperature", choices=["plain", "diffdock-v1.1", "mild"], default=None,
+                        help="low-temperature sampling preset as in DiffDock (default: the model's own setting)")
 
 
 def build_parser() -> argparse.ArgumentParser:

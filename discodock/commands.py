@@ -69,7 +69,7 @@ def predict(args: argparse.Namespace) -> int:
     protein = read_protein(protein_path)
     ligand_mol = read_ligand(ligand, seed=args.seed)
     center = pocket_center_from(args.pocket_center, args.pocket_ligand)
-    models = load_models(args.weights, device=args.device)
+    models = load_models(args.weights, device=args.device, temperature=args.temperature)
     if center is None and models.mode == "pocket":
         if not args.example:
             raise InputError(args.weights,
@@ -183,7 +183,7 @@ def screen(args: argparse.Namespace) -> int:
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
-    models = load_models(args.weights, device=args.device)
+    models = load_models(args.weights, device=args.device, temperature=args.temperature)
     if center is None and not per_row_pocket and models.mode == "pocket":
         raise InputError(args.weights, "is a pocket-mode model: give --pocket-center x,y,z or a pocket_center column")
     out.mkdir(parents=True, exist_ok=True)

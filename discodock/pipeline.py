@@ -16,6 +16,7 @@ from rdkit import Chem
 
 from discodock.complex_graph import ComplexGraph
 from discodock.errors import InputError
+from discodock.sampling import LowTemperature
 from discodock.weights import DockingModels
 
 
@@ -93,8 +94,11 @@ def dock(
     steps: int = 20,
     seed: int = 0,
     device: str = "cpu",
+    temperature: LowTemperature | None = None,
 ) -> DockingResult:
-    """Sample `samples` poses (one prior latent draw each), rank them by confidence."""
+    """Sample `samples` poses (one prior latent draw each), rank them by confidence.
+
+    temperature: low-temperature sampling (default: the models' own setting, `models.temperature`)."""
     import time
 
     from discodock.sampling import prior_sampler, rank_poses, sample_poses
@@ -120,6 +124,7 @@ def dock(
         latent_sampler=latent_sampler,
         generator=generator,
         device=device,
+        temperature=temperature if temperature is not None else models.temperature,
         return_latents=True,
     )
     timings["sampling"] = time.perf_counter() - start

@@ -13,6 +13,7 @@ import torch
 
 from discodock.errors import InputError
 from discodock.model.config import ModelConfig, config_from_dict
+from discodock.sampling import PLAIN, TEMPERATURE_PRESETS, LowTemperature
 
 BUNDLE_FORMAT = "discodock-bundle-1"
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -37,6 +38,7 @@ class DockingModels:
     pocket_radius: float | None
     metadata: dict
     prior_temperature: float = 1.0  # sampling temperature of the prior (stored in the bundle)
+    temperature: LowTemperature = PLAIN  # low-temperature sampling of the poses (bundle metadata, if any)
 
 
 def save_bundle(
@@ -108,8 +110,12 @@ def _read_bundle(path: Path) -> dict:
     return bundle
 
 
-def load_models(name_or_path: str | Path, device: str = "cpu") -> DockingModels:
-    """Load a bundle by shipped name or path, in eval mode on `device`."""
+def load_models(name_or_path: str | Path, device: str = "cpu", temperature: str | None = None) -> DockingModels:
+    """Load a bundle by shipped name or path, in eval mode on `device`.
+
+    temperature: a `TEMPERATURE_PRESETS` name that replaces the bundle's low-temperature sampling setting."""
+    if temperature is not None and temperature not in TEMPERATURE_PRESETS:
+        raise InputError("--temperature", f"unknown preset {temperature!r}; choose from {', '.join(TEMPERATURE_PRESETS)}")
     from discodock.model.confidence import ConfidenceModel
     from discodock.model.prior import build_prior
     from discodock.model.score_model import ScoreModel
@@ -138,4 +144,6 @@ def load_models(name_or_path: str | Path, device: str = "cpu") -> DockingModels:
         pocket_radius=bundle["pocket_radius"],
         metadata=bundle["metadata"],
         prior_temperature=float(bundle["metadata"].get("prior_temperature", 1.0)),
+        temperature=TEMPERATURE_PRESETS[temperature] if temperature is not None
+        else LowTemperature(**bundle["metadata"].get("sampling_temperature", {})),
     )

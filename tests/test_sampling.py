@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -10,7 +12,14 @@ from discodock.geometry import so3, torus
 from discodock.geometry.rigid import kabsch
 from discodock.geometry.torsion import dihedral_angles
 from discodock.model.config import ModelConfig, sigmas
-from discodock.sampling import default_actual_steps, random_initial_poses, random_rotations, rank_poses, sample_poses
+from discodock.sampling import (
+    LowTemperature,
+    default_actual_steps,
+    random_initial_poses,
+    random_rotations,
+    rank_poses,
+    sample_poses,
+)
 from discodock.training.synthetic import synthetic_complex
 
 
@@ -46,6 +55,21 @@ class OracleScore(nn.Module):
         delta = dihedral_angles(pos, self.quads) - dihedral_angles(self.target.unsqueeze(0), self.quads)
         tor = torus.score(torus.wrap(delta), sig.tor.unsqueeze(1).expand_as(delta))
         return {"tr_score": tr, "rot_score": rot, "tor_score": tor.reshape(-1)}
+
+
+class GaussianCentroid(nn.Module):
+    """Exact translation score when the data's centroid is N(center, spread² I): -(c − center) / (spread² + σ²)."""
+
+    def __init__(self, cfg: ModelConfig, center: torch.Tensor, spread: float):
+        super().__init__()
+        self.cfg, self.center, self.spread = cfg, center, spread
+
+    def forward(self, batch, t, latent=None):
+        s = batch.num_graphs
+        c = batch.lig_pos.view(s, -1, 3).mean(1)
+        sig = sigmas(t, self.cfg).tr.unsqueeze(1)
+        return {"tr_score": -(c - self.center) / (self.spread**2 + sig**2), "rot_score": torch.zeros(s, 3),
+                "tor_score": torch.zeros(batch.tor_bonds.shape[0])}
 
 
 @pytest.fixture
@@ -167,3 +191,47 @@ def test_many_complexes_sample_together_with_their_own_shapes():
     assert model.calls == default_actual_steps(6)  # one model call per step for all complexes
     for p, g in zip(poses, graphs):
         torch.testing.assert_close(_bond_lengths(p, g), _bond_lengths(g.lig_pos, g).expand(3, -1), atol=1e-3, rtol=0)
+
+
+def _centroid_spread(graph, temperature: float) -> float:
+    """Std per axis of sampled centroids around a Gaussian of std 2 Å, at translation temperature T."""
+    cfg, spread = ModelConfig(), 2.0
+    s = math.log(spread / cfg.tr_sigma_min) / math.log(cfg.tr_sigma_max / cfg.tr_sigma_min)  # σ_d = spread
+    model = GaussianCentroid(cfg, graph.lig_pos.mean(0), spread)
+    temp = LowTemperature((temperature, 1.0, 1.0), (0.0, 0.0, 0.0), (s, 0.5, 0.5))
+    poses = sample_poses(model, graph, num_samples=400, steps=20, actual_steps=20, temperature=temp,
+                         generator=torch.Generator().manual_seed(1))
+    return float((poses.mean(1) - graph.lig_pos.mean(0)).std(0).mean())
+
+
+def test_low_temperature_narrows_a_gaussian_and_plain_keeps_it(graph):
+    plain, cold = _centroid_spread(graph, 1.0), _centroid_spread(graph, 4.0)
+    # measured 2.01 and 1.52 (DiffDock's λ is linear in σ, so narrower than σ/√T = 1.0 but not that narrow)
+    assert abs(plain - 2.0) < 0.2, plain
+    assert cold < 0.85 * plain, (cold, plain)
+
+
+def test_low_temperature_scales_reach_t_early_and_one_late():
+    temp = LowTemperature((4.0, 1.0, 1.0), (0.5, 0.0, 0.0), (0.5, 0.5, 0.5))
+    early, noise = temp.scales(0, torch.tensor(1e6), 0.1, 19.0)
+    late, _ = temp.scales(0, torch.tensor(1e-6), 0.1, 19.0)
+    assert float(early) == pytest.approx(4.0 + 4.0 * 0.5 / 2, rel=1e-3)  # σ ≫ σ_d: λ → T, plus T·ψ/2
+    assert float(late) == pytest.approx(1.0 + 4.0 * 0.5 / 2, rel=1e-3)  # σ ≪ σ_d: λ → 1
+    assert noise == pytest.approx(math.sqrt(1.5))
+    assert LowTemperature().scales(2, torch.tensor(0.3), 0.03, math.pi) == (1.0, 1.0)
+
+
+def test_plain_temperature_is_the_default_sampler_and_ode_refuses_others(graph):
+    model = ZeroScore(ModelConfig())
+    a = sample_poses(model, graph, num_samples=3, steps=5, generator=torch.Generator().manual_seed(7))
+    b = sample_poses(model, graph, num_samples=3, steps=5, generator=torch.Generator().manual_seed(7),
+                     temperature=LowTemperature())
+    torch.testing.assert_close(a, b)
+    with pytest.raises(ValueError, match="SDE"):
+        sample_poses(model, graph, num_samples=2, steps=3, sde=False, temperature=LowTemperature((2.0, 1.0, 1.0)))
+
+
+@pytest.mark.parametrize("kwargs", [{"temperature": (1.0, 2.0)}, {"temperature": (0.0, 1.0, 1.0)}, {"psi": (0.0, -1.0, 0.0)}])
+def test_low_temperature_rejects_bad_values(kwargs):
+    with pytest.raises(ValueError):
+        LowTemperature(**kwargs)

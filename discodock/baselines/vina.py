@@ -42,6 +42,12 @@ VINA_RECEPTOR_TYPES = frozenset(
     "C A N NA OA SA S P F Cl Br I H HD Si At Na K Mg Mn Zn Ca Fe Cu Co Ni Cd Hg W Se".split())
 
 
+def _label(mol: Chem.Mol, limit: int = 80) -> str:
+    """How errors name an in-memory ligand: its heavy-atom SMILES, cut to `limit` characters."""
+    smiles = Chem.MolToSmiles(Chem.RemoveHs(mol, sanitize=False))
+    return smiles if len(smiles) <= limit else smiles[: limit - 1] + "…"
+
+
 def _obabel() -> str:
     """Path of the obabel executable (the openbabel wheel installs it beside the Python binary)."""
     found = shutil.which("obabel") or str(Path(sys.executable).parent / "obabel")
@@ -102,7 +108,7 @@ def read_ligand(ligand: str | Path | Chem.Mol) -> Chem.Mol:
     if not isinstance(ligand, Chem.Mol):
         return read_ligand_file(ligand, add_conformer_if_2d=False)
     if ligand.GetNumAtoms() == 0:
-        raise InputError(Chem.MolToSmiles(ligand), "ligand has no atoms")
+        raise InputError(_label(ligand), "ligand has no atoms")
     return Chem.RemoveHs(ligand)
 
 
@@ -115,7 +121,7 @@ def fresh_conformer(mol: Chem.Mol, seed: int = DEFAULT_SEED) -> Chem.Mol:
     if AllChem.EmbedMolecule(mol_h, params) != 0:
         params.useRandomCoords = True  # large or strained molecules: the fallback RDKit recommends
         if AllChem.EmbedMolecule(mol_h, params) != 0:
-            raise InputError(Chem.MolToSmiles(mol), "RDKit ETKDG could not embed a conformer")
+            raise InputError(_label(mol), "RDKit ETKDG could not embed a conformer")
     if AllChem.MMFFHasAllMoleculeParams(mol_h):
         AllChem.MMFFOptimizeMolecule(mol_h, maxIters=500)
     return mol_h
@@ -128,13 +134,13 @@ def ligand_pdbqt(mol_h: Chem.Mol) -> str:
     try:
         setups = MoleculePreparation().prepare(mol_h)
     except ValueError as error:  # meeko's complaint about the molecule (e.g. query atoms), not a bug here
-        raise InputError(Chem.MolToSmiles(mol_h), f"meeko cannot prepare the ligand for Vina: {error}") from error
+        raise InputError(_label(mol_h), f"meeko cannot prepare the ligand for Vina: {error}") from error
     text, ok, error = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
-        raise InputError(Chem.MolToSmiles(mol_h), f"meeko could not write a ligand PDBQT: {error}")
+        raise InputError(_label(mol_h), f"meeko could not write a ligand PDBQT: {error}")
     torsions = sum(line.startswith("BRANCH") for line in text.splitlines())
     if torsions > MAX_TORSIONS:
-        raise InputError(Chem.MolToSmiles(mol_h), f"{torsions} rotatable bonds: more than Vina handles ({MAX_TORSIONS})")
+        raise InputError(_label(mol_h), f"{torsions} rotatable bonds: more than Vina handles ({MAX_TORSIONS})")
     return text
 
 
@@ -156,7 +162,7 @@ def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
     docked = Chem.RemoveHs(docked, sanitize=False)
     match = skeleton(docked).GetSubstructMatch(skeleton(ligand))  # match[k]: docked atom of ligand atom k
     if len(match) != ligand.GetNumAtoms() or docked.GetNumAtoms() != ligand.GetNumAtoms():
-        raise InputError(Chem.MolToSmiles(ligand), "Vina poses could not be mapped back onto the input ligand")
+        raise InputError(_label(ligand), "Vina poses could not be mapped back onto the input ligand")
     order = list(match)
     poses = []
     for conf in docked.GetConformers():
@@ -220,7 +226,7 @@ def score_poses(
         return np.zeros(0), []
     for pose in poses:
         if pose.GetNumConformers() == 0:
-            raise InputError(Chem.MolToSmiles(pose), "pose has no coordinates")
+            raise InputError(_label(pose), "pose has no coordinates")
     heavy = [Chem.RemoveHs(p) for p in poses]
     coords = np.concatenate([p.GetConformer().GetPositions() for p in heavy])
     center = np.median([p.GetConformer().GetPositions().mean(0) for p in heavy], axis=0)

@@ -97,6 +97,12 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     return rows
 
 
+def default_method_name(weights: str | Path, temperature: str | None) -> str:
+    """'disco' for disco_pocket.pt; 'disco@mild' when sampled with a temperature preset."""
+    stem = Path(str(weights)).stem.split("_")[0]
+    return stem if temperature is None else f"{stem}@{temperature}"
+
+
 def method_name(method: str, ranking: str) -> str:
     """Row label: the model's name, '+vina' or '+vina-opt' when its poses are ranked by Vina score."""
     return method if ranking == "confidence" else f"{method}+{ranking}"
@@ -123,8 +129,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if getattr(args, "report_only", False):  # e.g. after another process added rows
         print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))
         return 0
-    models = load_models(args.weights, device=args.device)
-    method = getattr(args, "method", None) or Path(str(args.weights)).stem.split("_")[0]
+    models = load_models(args.weights, device=args.device, temperature=args.temperature)
+    method = getattr(args, "method", None) or default_method_name(args.weights, args.temperature)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"

@@ -95,8 +95,18 @@ def test_too_flexible_ligand_is_refused():
 
     chain = Chem.AddHs(Chem.MolFromSmiles("C" * (MAX_TORSIONS + 6)))  # an alkane with > MAX_TORSIONS torsions
     Chem.rdDistGeom.EmbedMolecule(chain, randomSeed=0)
-    with pytest.raises(InputError, match="rotatable bonds"):
+    with pytest.raises(InputError, match="rotatable bonds") as refused:
         ligand_pdbqt(chain)
+    assert "[H]" not in str(refused.value)  # named by its heavy atoms
     short = Chem.AddHs(Chem.MolFromSmiles("CCCCO"))
     Chem.rdDistGeom.EmbedMolecule(short, randomSeed=0)
     assert "BRANCH" in ligand_pdbqt(short)
+
+
+def test_errors_name_a_long_ligand_briefly():
+    from discodock.baselines.vina import _label
+
+    peptide = Chem.AddHs(Chem.MolFromSmiles("CC(N)C(=O)" + "NCC(=O)" * 40 + "O"))
+    label = _label(peptide)
+    assert len(label) == 80 and label.endswith("…") and "[H]" not in label
+    assert _label(Chem.MolFromSmiles("CCO")) == "CCO"

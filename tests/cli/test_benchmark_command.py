@@ -61,3 +61,10 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     (out / "tiny_summary.csv").unlink()
     result = cli(*common, "--weights", tmp_path / "absent.pt", "--report-only")  # no model loaded, nothing docked
     assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 6
+
+
+def test_default_method_names_carry_the_temperature_preset():
+    from discodock.evaluation.benchmark import default_method_name
+
+    assert default_method_name("discodock/weights/disco_pocket.pt", None) == "disco"
+    assert default_method_name("twin-pocket", "mild") == "twin-pocket@mild"

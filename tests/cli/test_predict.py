@@ -130,6 +130,28 @@ def test_same_seed_same_poses(cli, tmp_path: Path, example, bundles) -> None:
     np.testing.assert_allclose(poses[0], poses[1], atol=1e-4)
 
 
+def test_temperature_preset_changes_the_sampling(cli, tmp_path: Path, example, bundles) -> None:
+    poses = {}
+    for preset in ("plain", "diffdock-v1.1"):
+        out = tmp_path / preset
+        assert cli("predict", "--protein", example.protein, "--ligand", "CCOc1ccccc1", "--pocket-center",
+                   example.center, "--weights", bundles.disco, "--out", out, "--temperature", preset, *FAST).code == 0
+        poses[preset] = Chem.MolFromMolFile(str(out / "rank1.sdf")).GetConformer().GetPositions()
+    assert not np.allclose(poses["plain"], poses["diffdock-v1.1"], atol=1e-3)  # same seed, other sampler
+
+
+def test_cli_temperature_choices_are_the_presets() -> None:
+    from discodock.cli import parse_args
+    from discodock.sampling import TEMPERATURE_PRESETS
+
+    for command in ("predict", "screen", "benchmark"):
+        for preset in TEMPERATURE_PRESETS:
+            assert parse_args([command, "--temperature", preset]).temperature == preset
+        with pytest.raises(SystemExit) as stop:  # argparse's usage error
+            parse_args([command, "--temperature", "hot"])
+        assert stop.value.code == 2
+
+
 def test_twin_bundle_has_no_latents(cli, tmp_path: Path, example, bundles) -> None:
     out = tmp_path / "twin"
     result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pocket-ligand",
