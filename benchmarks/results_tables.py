@@ -101,6 +101,22 @@ def ranking_study_table() -> str | None:
     return markdown(wide)
 
 
+def sampling_study_table() -> str | None:
+    """Low-temperature presets and Vina boxes, paired per model, off the test set."""
+    path = RESULTS / "sampling_study_summary.csv"
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path)
+    rows = [{
+        "model": r.model, "preset": r.preset, "Vina box": r.vina_box, "n": r.n,
+        "top-1 (confidence)": f"{100 * r.top1_success:.1f} %", "best of 40": f"{100 * r.oracle_success:.1f} %",
+        "top-1 minimised (Vina score)": f"{100 * r.top1_opt_success:.1f} % [{100 * r.top1_opt_ci_low:.1f}, "
+                                        f"{100 * r.top1_opt_ci_high:.1f}]",
+        "best of 40 minimised": f"{100 * r.oracle_opt_success:.1f} %",
+    } for r in table.itertuples()]
+    return markdown(pd.DataFrame(rows))
+
+
 def toy_table() -> str:
     toy = pd.read_csv(RESULTS / "toy.csv")
     rows = []
@@ -163,6 +179,10 @@ def main() -> None:
     if study:
         print("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, "
               "top-1 < 2 Å)\n\n" + study + "\n")
+    sampling = sampling_study_table()
+    if sampling:
+        print("### Docking: sampling temperature and Vina box (validation split + time-split complexes, "
+              "top-1 < 2 Å)\n\n" + sampling + "\n")
     costs = cost_lines()
     if costs:
         print("### Docking: memory and time\n\n" + costs + "\n")

@@ -27,6 +27,7 @@ class PreparedComplex:
     ligand: Chem.Mol  # heavy atoms, a fresh conformer (never the input's pose)
     graph: ComplexGraph
     pocket_ca: np.ndarray  # Cα coordinates of the residues the model saw, input frame
+    pocket_center: np.ndarray | None = None  # pocket mode: the given centre (input frame); blind: None
 
 
 @dataclass
@@ -83,7 +84,8 @@ def prepare(
     ligand = generate_conformer(ligand, seed=seed)
     graph = featurize_complex(protein, ligand, name=name, center=pocket_center, pocket_radius=pocket_radius)
     pocket_ca = (graph.rec_pos + graph.center).numpy()
-    return PreparedComplex(name, Path(protein.path), ligand, graph, pocket_ca)
+    center = None if pocket_center is None else graph.center.numpy().copy()
+    return PreparedComplex(name, Path(protein.path), ligand, graph, pocket_ca, center)
 
 
 def dock(
@@ -147,21 +149,30 @@ def dock(
 
 
 def rerank_by_vina(
-    result: DockingResult, protein_path: str | Path, *, optimize: bool = False
+    result: DockingResult, protein_path: str | Path, *, optimize: bool = False, box: str = "poses"
 ) -> tuple[DockingResult, np.ndarray]:
     """The poses ranked by Vina score (one set of grid maps for all; lower is better), and the scores
-    in the new order. Poses outside the shared box score +inf and rank last.
+    in the new order. Poses outside the box score +inf and rank last.
 
     With `optimize`, each pose is first minimised locally by Vina (ligand flexible, receptor rigid)
     and the minimised poses replace the sampled ones, as GNINA's `--minimize` does.
+    box: "poses" (the poses' joint extent) or "pocket" (pocket mode only: the pocket centre, edges =
+    the ligand's largest atom-atom distance + 10 Å, as the Vina baseline's box).
     """
     from dataclasses import replace
 
-    from discodock.baselines.vina import score_poses
+    from discodock.baselines.vina import ligand_box, score_poses
     from discodock.output import pose_molecule
 
+    if box not in ("poses", "pocket"):
+        raise ValueError(f"box must be 'poses' or 'pocket', got {box!r}")
+    pocket = None
+    if box == "pocket":
+        if result.complex.pocket_center is None:
+            raise InputError(result.complex.name, "a pocket box needs a pocket centre (pocket mode)")
+        pocket = (result.complex.pocket_center, ligand_box(result.complex.ligand))
     posed = [pose_molecule(result.complex.ligand, pose) for pose in result.poses]
-    scores, scored = score_poses(protein_path, posed, local_optimize=optimize)
+    scores, scored = score_poses(protein_path, posed, local_optimize=optimize, box=pocket)
     poses = np.stack([m.GetConformer().GetPositions() for m in scored]) if optimize else result.poses
     order = np.argsort(scores, kind="stable")
     ranked = replace(result, poses=poses[order], confidence=result.confidence[order],

@@ -150,6 +150,13 @@ def pocket_box(ligand: Chem.Mol, padding: float = BOX_PADDING) -> tuple[np.ndarr
     return pos.mean(0), pos.max(0) - pos.min(0) + padding
 
 
+def ligand_box(ligand: Chem.Mol, padding: float = BOX_PADDING) -> np.ndarray:
+    """Box edges for a ligand of unknown orientation: its largest heavy-atom distance + padding, per axis."""
+    pos = Chem.RemoveHs(ligand).GetConformer().GetPositions()
+    diameter = float(np.max(np.linalg.norm(pos[:, None] - pos[None], axis=-1))) if len(pos) > 1 else 0.0
+    return np.full(3, diameter + padding)
+
+
 def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
     """Vina output → one copy of `ligand` per pose (its atoms, bonds and order; the pose's coordinates).
 
@@ -213,12 +220,13 @@ def score_poses(
     local_optimize: bool = False,
     padding: float = BOX_PADDING,
     max_box: float = 40.0,
+    box: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[Chem.Mol]]:
     """Vina scores (kcal/mol, lower is better) of many poses of one ligand in one receptor.
 
-    One receptor and one set of grid maps serve every pose: the box is the poses' joint extent +
-    `padding`, at most `max_box` Å per axis around their median centroid (robust to a few strays).
-    A pose with an atom outside the box (far from the others) scores +inf, so it ranks last. With
+    One receptor and one set of grid maps serve every pose. The box is `box` (centre, edges) when
+    given, else the poses' joint extent + `padding`, at most `max_box` Å per axis around their median
+    centroid (robust to a few strays). A pose with an atom outside the box scores +inf, so it ranks last. With
     `local_optimize`, each pose is first minimised by Vina and the minimised poses are returned
     (else the input poses).
     """
@@ -228,11 +236,14 @@ def score_poses(
         if pose.GetNumConformers() == 0:
             raise InputError(_label(pose), "pose has no coordinates")
     heavy = [Chem.RemoveHs(p) for p in poses]
-    coords = np.concatenate([p.GetConformer().GetPositions() for p in heavy])
-    center = np.median([p.GetConformer().GetPositions().mean(0) for p in heavy], axis=0)
-    box = np.minimum(2 * np.abs(coords - center).max(0) + padding, max_box)
+    if box is None:
+        coords = np.concatenate([p.GetConformer().GetPositions() for p in heavy])
+        center = np.median([p.GetConformer().GetPositions().mean(0) for p in heavy], axis=0)
+        edges = np.minimum(2 * np.abs(coords - center).max(0) + padding, max_box)
+    else:
+        center, edges = (np.asarray(b, dtype=float).reshape(3) for b in box)
     v = _vina(prepare_receptor(protein_pdb), cpu=1, seed=DEFAULT_SEED)
-    v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in box])
+    v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in edges])
     energies, out = np.full(len(poses), np.inf), list(heavy)
     with tempfile.TemporaryDirectory() as tmp:
         for k, pose in enumerate(heavy):

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from discodock.baselines.vina import dock_with_vina, ligand_pdbqt, pocket_box, read_ligand, score_poses, vina_score
+from discodock.baselines.vina import (
+    dock_with_vina,
+    ligand_box,
+    ligand_pdbqt,
+    pocket_box,
+    read_ligand,
+    score_poses,
+    vina_score,
+)
 from discodock.errors import InputError
 from discodock.evaluation.rmsd import symmetry_rmsd
 
@@ -23,6 +31,14 @@ def test_pocket_box_is_centroid_and_padded_extent():
     center, box = pocket_box(mol)
     np.testing.assert_allclose(center, [1.0, 2.0, 0.0])
     np.testing.assert_allclose(box, [12.0, 14.0, 10.0])
+
+
+def test_ligand_box_is_the_padded_diameter_whatever_the_orientation():
+    mol = Chem.MolFromMolBlock(Chem.MolToMolBlock(Chem.MolFromSmiles("CCC")))
+    conf = mol.GetConformer()
+    for k, xyz in enumerate([(0.0, 0.0, 0.0), (3.0, 4.0, 0.0), (1.0, 1.0, 1.0)]):
+        conf.SetAtomPosition(k, xyz)
+    np.testing.assert_allclose(ligand_box(mol), [15.0, 15.0, 15.0])  # atoms 0-1: 5 Å, + 10 Å padding
 
 
 @pytest.mark.slow
@@ -78,6 +94,17 @@ def test_score_poses_ranks_the_crystal_first_and_a_stray_pose_last(complex_1ia1)
     assert (optimized <= energies[:2] + 1e-6).all()  # minimisation never raises the score
     assert [m.GetNumAtoms() for m in moved] == [crystal.GetNumAtoms()] * 2  # the input's atoms, in order
     assert symmetry_rmsd(crystal, [moved[1].GetConformer().GetPositions()])[0] < 1.5  # the crystal pose stays put
+
+
+@pytest.mark.slow
+def test_a_given_box_scores_poses_outside_it_inf(complex_1ia1):
+    protein, crystal = complex_1ia1
+    center = crystal.GetConformer().GetPositions().mean(0)
+    box = (center, ligand_box(crystal))
+    energies, _ = score_poses(protein, [crystal, _shifted(crystal, 12.0)], box=box)
+    assert np.isfinite(energies[0]) and energies[1] == np.inf  # 12 Å off: outside a pocket-sized box
+    # the joint-extent box of the same two poses holds both
+    assert np.isfinite(score_poses(protein, [crystal, _shifted(crystal, 12.0)])[0]).all()
 
 
 def test_ligand_meeko_rejects_names_the_ligand():

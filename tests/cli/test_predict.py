@@ -209,6 +209,32 @@ def test_dock_times_its_stages(example, bundles) -> None:
     assert dock(load_models(bundles.twin), prepared, samples=2, steps=3).timings["prior"] == 0
 
 
+def test_vina_pocket_box_keeps_the_pocket_and_needs_one(example, bundles) -> None:
+    pytest.importorskip("vina")
+    from dataclasses import replace
+
+    from discodock.chem.protein import read_protein
+    from discodock.errors import InputError
+    from discodock.pipeline import dock, pocket_center_from, prepare, rerank_by_vina
+    from discodock.weights import load_models
+
+    center = pocket_center_from(example.center, None)
+    protein = read_protein(example.protein)
+    prepared = prepare("1ia1", protein, "c1ccccc1O", pocket_center=center, pocket_radius=15.0)
+    np.testing.assert_allclose(prepared.pocket_center, center.numpy(), atol=1e-5)
+    result = dock(load_models(bundles.twin), prepared, samples=3, steps=3)
+    far = result.poses.copy()
+    far[2] += 25.0  # one pose far outside the pocket
+    ranked, scores = rerank_by_vina(replace(result, poses=far), example.protein, box="pocket")
+    assert scores[-1] == np.inf and np.allclose(ranked.poses[-1], far[2])  # it ranks last
+    with pytest.raises(ValueError, match="box"):
+        rerank_by_vina(result, example.protein, box="site")
+    blind = prepare("1ia1", protein, "c1ccccc1O")
+    assert blind.pocket_center is None
+    with pytest.raises(InputError, match="pocket centre"):
+        rerank_by_vina(replace(result, complex=blind), example.protein, box="pocket")
+
+
 def test_sampler_nan_fails_clearly(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
     """A model that only ever produces NaN: predict stops with one line, exit 1, and writes nothing."""
     import torch

@@ -1,18 +1,21 @@
-"""Does low-temperature sampling help? Chosen off the test set, like the ranking study.
+"""Sampling and Vina-ranking settings, chosen off the test set (like the ranking study).
 
 Complexes: the validation split of a training config plus the 8 time-split complexes (never
-PoseBusters V2). For each temperature preset, model and complex: dock (pocket mode, 40 x 20, seed 0),
-then minimise every pose in Vina. One row per complex: top-1 by confidence, best of the samples,
-share of samples within 2 Å, and the same after Vina minimisation (top-1 by Vina score). Resumable:
-rows are appended per (preset, model, complex).
+PoseBusters V2). For each low-temperature preset, Vina box, model and complex: dock (pocket mode,
+40 x 20, seed 0), then minimise every pose in Vina within the box ("poses": their joint extent;
+"pocket": the pocket centre, ligand diameter + 10 Å). One row per complex: top-1 by confidence, best
+of the samples, share of samples within 2 Å, and the same after Vina minimisation (top-1 by Vina
+score). Resumable: rows are appended per (preset, box, model, complex).
 
-    OMP_NUM_THREADS=1 python benchmarks/temperature_sweep.py --presets plain diffdock-v1.1 --models disco-pocket
-    python benchmarks/temperature_sweep.py --summarize
+    OMP_NUM_THREADS=1 python benchmarks/sampling_study.py --presets plain diffdock-v1.1 --models disco-pocket
+    OMP_NUM_THREADS=1 python benchmarks/sampling_study.py --presets plain --vina-box pocket
+    python benchmarks/sampling_study.py --summarize
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -28,11 +31,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from ranking_study import study_complexes  # noqa: E402  (same complexes as the ranking study)
 
-COLUMNS = ["preset", "model", "id", "top1_rmsd", "oracle_rmsd", "share_below_2", "top1_opt_rmsd",
+COLUMNS = ["preset", "model", "vina_box", "id", "top1_rmsd", "oracle_rmsd", "share_below_2", "top1_opt_rmsd",
            "oracle_opt_rmsd", "share_opt_below_2", "seconds"]
 
 
-def sweep_one(models, paths, temperature: LowTemperature, samples: int, steps: int) -> dict:
+def study_one(models, paths, temperature: LowTemperature, vina_box: str, samples: int, steps: int) -> dict:
     from discodock.evaluation.benchmark import prepare_from_crystal
     from discodock.evaluation.rmsd import symmetry_rmsd
     from discodock.pipeline import dock, rerank_by_vina
@@ -41,7 +44,7 @@ def sweep_one(models, paths, temperature: LowTemperature, samples: int, steps: i
     crystal, prepared = prepare_from_crystal(models, paths, "pocket", seed=0)
     result = dock(models, prepared, samples=samples, steps=steps, seed=0, temperature=temperature)
     rmsd = symmetry_rmsd(crystal, list(result.poses))
-    minimised, _ = rerank_by_vina(result, paths.protein, optimize=True)
+    minimised, _ = rerank_by_vina(result, paths.protein, optimize=True, box=vina_box)
     rmsd_opt = symmetry_rmsd(crystal, list(minimised.poses))
     return {"id": paths.id, "top1_rmsd": rmsd[0], "oracle_rmsd": rmsd.min(), "share_below_2": (rmsd < 2).mean(),
             "top1_opt_rmsd": rmsd_opt[0], "oracle_opt_rmsd": rmsd_opt.min(),
@@ -49,19 +52,20 @@ def sweep_one(models, paths, temperature: LowTemperature, samples: int, steps: i
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per preset and model, on the complexes every preset of that model has done (a paired comparison)."""
+    """Per setting (preset, box) and model, on the complexes every setting of that model has done (paired)."""
     from discodock.evaluation.metrics import binomial_ci
 
     out = []
     for model, group in rows.groupby("model"):
-        presets = group["preset"].unique()
-        common = set.intersection(*(set(group.loc[group["preset"] == p, "id"]) for p in presets))
-        for preset in presets:
-            part = group[(group["preset"] == preset) & group["id"].isin(common)]
+        settings = group[["preset", "vina_box"]].drop_duplicates().itertuples(index=False)
+        by_setting = {tuple(s): group[(group["preset"] == s[0]) & (group["vina_box"] == s[1])] for s in settings}
+        common = set.intersection(*(set(part["id"]) for part in by_setting.values()))
+        for (preset, vina_box), part in by_setting.items():
+            part = part[part["id"].isin(common)]
             hits = int((part["top1_opt_rmsd"] < 2).sum())
             low, high = binomial_ci(hits, len(part))
             out.append({
-                "model": model, "preset": preset, "n": len(part),
+                "model": model, "preset": preset, "vina_box": vina_box, "n": len(part),
                 "top1_success": float((part["top1_rmsd"] < 2).mean()),
                 "oracle_success": float((part["oracle_rmsd"] < 2).mean()),
                 "share_below_2": float(part["share_below_2"].mean()),
@@ -84,10 +88,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--models", nargs="+", default=["disco-pocket", "twin-pocket"])
     parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
+    parser.add_argument("--vina-box", nargs="+", default=["poses"], choices=["poses", "pocket"])
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "temperature_sweep.csv")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "sampling_study.csv")
     parser.add_argument("--summarize", action="store_true", help="summarise the CSV, dock nothing")
     args = parser.parse_args()
 
@@ -97,23 +102,23 @@ def main() -> None:
         done = set()
         if args.out.is_file():
             previous = pd.read_csv(args.out, dtype={"id": str})
-            done = set(zip(previous["preset"], previous["model"], previous["id"]))
+            done = set(zip(previous["preset"], previous["vina_box"], previous["model"], previous["id"]))
         for name in args.models:
             models = load_models(name)
-            for preset in args.presets:
+            for preset, vina_box in itertools.product(args.presets, args.vina_box):
                 for paths in complexes:
-                    if (preset, name, paths.id) in done:
+                    if (preset, vina_box, name, paths.id) in done:
                         continue
                     try:
-                        row = {"preset": preset, "model": name,
-                               **sweep_one(models, paths, PRESETS[preset], args.samples, args.steps)}
+                        row = {"preset": preset, "model": name, "vina_box": vina_box,
+                               **study_one(models, paths, PRESETS[preset], vina_box, args.samples, args.steps)}
                     except InputError as error:  # reported; the complex has no row
-                        print(f"{preset} {name} {paths.id}: failed: {error}", flush=True)
+                        print(f"{preset} {vina_box} {name} {paths.id}: failed: {error}", flush=True)
                         continue
                     text = pd.DataFrame([row])[COLUMNS].to_csv(header=not args.out.is_file(), index=False)
                     with args.out.open("a") as handle:  # one write per row
                         handle.write(text)
-                    print(f"{preset} {name} {paths.id}: top-1 {row['top1_rmsd']:.2f} Å, "
+                    print(f"{preset} {vina_box} {name} {paths.id}: top-1 {row['top1_rmsd']:.2f} Å, "
                           f"minimised top-1 {row['top1_opt_rmsd']:.2f} Å", flush=True)
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
