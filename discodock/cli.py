@@ -38,6 +38,12 @@ def _add_docking_options(parser: argparse.ArgumentParser) -> None:
                         help="low-temperature sampling preset as in DiffDock (default: the model's own setting)")
 
 
+def _add_vina_box(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--vina-box", choices=["poses", "pocket"], default="poses",
+                        help="Vina's box for --vina-rank: the poses' joint extent (default), or the pocket "
+                             "(pocket mode: its centre, ligand diameter + 10 Å; poses outside rank last)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="discodock", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize"], default=None,
                          help="rank poses by Vina score instead of confidence; 'optimize': minimise each pose "
                               "locally with Vina first and write the minimised poses")
+    _add_vina_box(predict)
     predict.add_argument("--pb-checks", action="store_true", help="add PoseBusters checks of every pose to poses.csv")
     _add_docking_options(predict)
     _add_common(predict)
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both"], default=None,
                        help="also rank the same poses by Vina score (rows '<method>+vina'), after a local Vina "
                             "minimisation ('optimize': rows '<method>+vina-opt'), or both")
+    _add_vina_box(bench)
     _add_docking_options(bench)
     _add_common(bench)
 

@@ -81,7 +81,8 @@ def predict(args: argparse.Namespace) -> int:
     result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
     extra: dict[str, list] = {}
     if args.vina_rank:
-        result, extra["vina_score"] = _rank_by_vina(protein_path, result, optimize=args.vina_rank == "optimize")
+        result, extra["vina_score"] = _rank_by_vina(protein_path, result, optimize=args.vina_rank == "optimize",
+                                                    box=args.vina_box)
     if args.pb_checks:
         extra.update(_posebusters_columns(protein_path, result))
     write_outputs(result, args.out, extra_columns=extra)
@@ -97,12 +98,12 @@ def _required(text: object, what: str) -> str:
     return str(text)
 
 
-def _rank_by_vina(protein_path: Path, result, optimize: bool):
-    """Re-rank the poses by Vina score (kcal/mol, lower is better), after a local minimisation with
-    `optimize`; returns the result and the scores."""
+def _rank_by_vina(protein_path: Path, result, optimize: bool, box: str):
+    """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'), after
+    a local minimisation with `optimize`; returns the result and the scores."""
     from discodock.pipeline import rerank_by_vina
 
-    ranked, scores = rerank_by_vina(result, protein_path, optimize=optimize)
+    ranked, scores = rerank_by_vina(result, protein_path, optimize=optimize, box=box)
     return ranked, [round(float(s), 3) for s in scores]
 
 

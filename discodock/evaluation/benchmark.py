@@ -27,7 +27,9 @@ ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", 
                "status"]
 # paired tests: DisCo vs its twin under the same ranking, and what Vina minimisation adds to each model
 PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt"),
-                  ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin")]
+                  ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin"),
+                  ("disco+vina-opt-pocket", "twin+vina-opt-pocket"), ("disco+vina-opt-pocket", "disco+vina-opt"),
+                  ("twin+vina-opt-pocket", "twin+vina-opt")]
 VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"]}  # --vina-rank → rankings
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
@@ -62,10 +64,11 @@ def prepare_from_crystal(models, paths, mode: str, seed: int):
 
 
 def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
-                   check_validity: bool, vina_rankings: Sequence[str] = ()) -> dict[str, dict]:
+                   check_validity: bool, vina_rankings: Sequence[str] = (), vina_box: str = "poses") -> dict[str, dict]:
     """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
     'vina' (the same sampled poses ranked by Vina score) and 'vina-opt' (each pose minimised locally
-    by Vina, then ranked by its score). A Vina ranking's seconds include the sampling."""
+    by Vina, then ranked by its score), in `vina_box` (see `rerank_by_vina`). A Vina ranking's seconds
+    include the sampling."""
     from discodock.evaluation.rmsd import symmetry_rmsd
     from discodock.pipeline import dock, rerank_by_vina
 
@@ -76,7 +79,7 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
     for ranking in vina_rankings:
         began = time.perf_counter()
-        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking == "vina-opt")
+        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking == "vina-opt", box=vina_box)
         rankings[ranking] = (by_vina, scores[0], time.perf_counter() - began)
     rows = {}
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
@@ -103,9 +106,12 @@ def default_method_name(weights: str | Path, temperature: str | None) -> str:
     return stem if temperature is None else f"{stem}@{temperature}"
 
 
-def method_name(method: str, ranking: str) -> str:
-    """Row label: the model's name, '+vina' or '+vina-opt' when its poses are ranked by Vina score."""
-    return method if ranking == "confidence" else f"{method}+{ranking}"
+def method_name(method: str, ranking: str, vina_box: str = "poses") -> str:
+    """Row label: the model's name, '+vina' or '+vina-opt' when its poses are ranked by Vina score,
+    then '-pocket' when Vina's box was the pocket's."""
+    if ranking == "confidence":
+        return method
+    return f"{method}+{ranking}" + ("-pocket" if vina_box == "pocket" else "")
 
 
 def top_pose_valid(result, paths) -> bool:
@@ -140,7 +146,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         done = set(zip(table["id"], table["method"], table["mode"]))
     vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
     rankings = ["confidence"] + vina_rankings
-    labels = [method_name(method, r) for r in rankings]
+    vina_box = getattr(args, "vina_box", "poses")
+    labels = [method_name(method, r, vina_box) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
           f"methods {', '.join(labels)}, mode {args.mode}, {args.samples} samples x {args.steps} steps, "
@@ -155,14 +162,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
             try:
                 rows = dock_and_score(models, paths, mode=args.mode, samples=args.samples, steps=args.steps,
                                       seed=args.seed, device=args.device, check_validity=args.pb_valid,
-                                      vina_rankings=vina_rankings)
+                                      vina_rankings=vina_rankings, vina_box=vina_box)
             except InputError as error:  # counted as a miss, with the reason
                 failed = {"id": paths.id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan,
                           "confidence": np.nan, "pb_valid": "", "status": f"failed: {error}",
                           "seconds": round(time.perf_counter() - start, 2)}
                 rows = {r: failed for r in rankings}
             for ranking, row in rows.items():
-                label = method_name(method, ranking)
+                label = method_name(method, ranking, vina_box)
                 if (paths.id, label, args.mode) not in done:  # a rerun adding a ranking keeps the rows it has
                     writer.writerow({**row, "method": label, "mode": args.mode})
             handle.flush()

@@ -365,6 +365,7 @@ def test_vina_rank_flag_yaml_and_bad_choice(tmp_path: Path) -> None:
     config = tmp_path / "run.yaml"
     config.write_text("vina-rank: true\n")
     assert parse_args(["predict", "--config", str(config)]).vina_rank == "score"
+    assert parse_args(["predict"]).vina_box == "poses" and parse_args(["benchmark", "--vina-box", "pocket"]).vina_box == "pocket"
     config.write_text("vina_rank: optimise\n")  # a typo must not fall back to score-only ranking
     with pytest.raises(SystemExit) as stop:
         parse_args(["predict", "--config", str(config)])

@@ -58,9 +58,15 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     assert (by_method["disco+vina-opt"] <= by_method["disco+vina"] + 1e-3).all()
     assert set(pd.read_csv(out / "tiny_summary.csv")["method"]) == {"disco", "disco+vina", "disco+vina-opt"}
 
+    # the pocket's box for Vina: rows of their own, beside the joint-extent ones
+    assert cli(*common, "--vina-rank", "optimize", "--vina-box", "pocket").code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert sorted(rows.loc[rows["method"].str.endswith("-pocket"), "method"]) == ["disco+vina-opt-pocket"] * 2
+    assert rows.loc[rows["method"] == "disco+vina-opt-pocket", "top1_rmsd"].notna().all()
+
     (out / "tiny_summary.csv").unlink()
     result = cli(*common, "--weights", tmp_path / "absent.pt", "--report-only")  # no model loaded, nothing docked
-    assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 6
+    assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 8
 
 
 def test_default_method_names_carry_the_temperature_preset():
@@ -68,3 +74,11 @@ def test_default_method_names_carry_the_temperature_preset():
 
     assert default_method_name("discodock/weights/disco_pocket.pt", None) == "disco"
     assert default_method_name("twin-pocket", "mild") == "twin-pocket@mild"
+
+
+def test_method_names_say_how_the_poses_were_ranked():
+    from discodock.evaluation.benchmark import method_name
+
+    assert method_name("disco", "confidence", "pocket") == "disco"
+    assert method_name("disco", "vina-opt") == "disco+vina-opt"
+    assert method_name("twin", "vina", "pocket") == "twin+vina-pocket"
