@@ -76,6 +76,8 @@ def predict(args: argparse.Namespace) -> int:
                              "is a pocket-mode model: give --pocket-center x,y,z or --pocket-ligand ref.sdf")
         center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
     pocket_radius = models.pocket_radius if center is not None else None
+    if args.vina_rank and args.vina_box == "pocket" and center is None:
+        raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
     prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
     result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)

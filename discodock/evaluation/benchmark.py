@@ -131,6 +131,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     from discodock.weights import load_models
 
+    if getattr(args, "vina_box", "poses") == "pocket" and args.mode != "pocket":
+        raise InputError("--vina-box pocket", "needs --mode pocket")
     complexes = select_complexes(args)[: args.limit]
     if getattr(args, "report_only", False):  # e.g. after another process added rows
         print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))

@@ -175,6 +175,9 @@ CASES: dict[str, tuple[Callable[[Ctx], list], str, str]] = {
                            "config_syntax.yaml", "not a readable YAML"),
     "config_missing": (lambda c: c.predict(None, PHENOL, "example", "--config", c.tmp / "run.yaml"), "run.yaml",
                        "not found"),
+    "vina_pocket_box_blind_benchmark": (lambda c: ["benchmark", "--mode", "blind", "--vina-rank", "optimize",
+                                                   "--vina-box", "pocket", "--weights", c.bundles.twin, "--out", c.out],
+                                        "--vina-box pocket", "needs --mode pocket"),
     "predict_without_inputs": (lambda c: ["predict", "--out", c.out, *FAST], "discodock predict", "give --protein"),
     # screen CSVs
     "screen_csv_missing": (lambda c: c.screen(c.tmp / "pairs.csv"), "pairs.csv", "not found"),
@@ -370,3 +373,4 @@ def test_vina_rank_flag_yaml_and_bad_choice(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stop:
         parse_args(["predict", "--config", str(config)])
     assert stop.value.code == 2
+

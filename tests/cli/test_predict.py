@@ -235,6 +235,19 @@ def test_vina_pocket_box_keeps_the_pocket_and_needs_one(example, bundles) -> Non
         rerank_by_vina(replace(result, complex=blind), example.protein, box="pocket")
 
 
+def test_vina_pocket_box_needs_a_pocket_before_docking(cli, tmp_path: Path, example) -> None:
+    from discodock.chem.featurize import LIGAND_FEATURE_DIMS
+    from discodock.model import ModelConfig, ScoreModel
+    from discodock.weights import save_bundle
+
+    cfg = ModelConfig(ns=8, nv=2, num_layers=1, ligand_feature_dims=LIGAND_FEATURE_DIMS, latent_mode="none")
+    save_bundle(tmp_path / "blind.pt", cfg, ScoreModel(cfg), None, None, mode="blind", pocket_radius=None)
+    result = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--weights", tmp_path / "blind.pt",
+                 "--out", tmp_path / "out", "--vina-rank", "optimize", "--vina-box", "pocket", *FAST)
+    assert result.code == 2 and "--vina-box pocket" in result.err and "--pocket-center" in result.err
+    assert not (tmp_path / "out").exists()
+
+
 def test_sampler_nan_fails_clearly(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
     """A model that only ever produces NaN: predict stops with one line, exit 1, and writes nothing."""
     import torch
