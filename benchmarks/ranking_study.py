@@ -40,6 +40,36 @@ def study_complexes(config: Path, data_root: Path):
     return [by_id[i] for i in sorted(val_ids)] + load_set("timesplit_subset", data_root)
 
 
+def study_parser(description: str, out_name: str) -> argparse.ArgumentParser:
+    """Options shared by the studies on the validation split (this one and sampling_study.py)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--config", type=Path, default=REPO / "configs" / "train_disco_pocket.yaml",
+                        help="training config whose validation split is studied")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--models", nargs="+", default=["disco-pocket", "twin-pocket"])
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / out_name)
+    parser.add_argument("--summarize", action="store_true", help="summarise the CSV, dock nothing")
+    return parser
+
+
+def finished(out: Path, keys: list[str]) -> set[tuple]:
+    """The `keys` tuples already in the study CSV (empty when there is none): what a rerun skips."""
+    if not out.is_file():
+        return set()
+    previous = pd.read_csv(out, dtype={"id": str})
+    return set(zip(*(previous[k] for k in keys)))
+
+
+def append_rows(out: Path, table: pd.DataFrame) -> None:
+    """Append rows to the study CSV in one write (header only for a new file), so a rerun resumes."""
+    text = table.to_csv(header=not out.is_file(), index=False)
+    with out.open("a") as handle:
+        handle.write(text)
+
+
 def neighbor_counts(ligand, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarray:
     """For each pose, how many other poses lie within `cutoff` Å (symmetry-corrected RMSD)."""
     from discodock.evaluation.rmsd import pairwise_symmetry_rmsd
@@ -110,25 +140,12 @@ def main() -> None:
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=REPO / "configs" / "train_disco_pocket.yaml",
-                        help="training config whose validation split is studied")
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--models", nargs="+", default=["disco-pocket", "twin-pocket"])
-    parser.add_argument("--samples", type=int, default=40)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "ranking_study.csv")
-    parser.add_argument("--summarize", action="store_true", help="score the rules from the CSV, dock nothing")
-    args = parser.parse_args()
+    args = study_parser(__doc__.splitlines()[0], "ranking_study.csv").parse_args()
 
     if not args.summarize:
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
         complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
-        done = set()
-        if args.out.is_file():
-            previous = pd.read_csv(args.out, dtype={"id": str})
-            done = set(zip(previous["id"], previous["model"]))
+        done = finished(args.out, ["id", "model"])
         for name in args.models:
             models = load_models(name)
             for paths in complexes:
@@ -139,9 +156,7 @@ def main() -> None:
                 except InputError as error:  # reported and left out of the study (it has no pose rows)
                     print(f"{name} {paths.id}: failed: {error}", flush=True)
                     continue
-                text = table.to_csv(header=not args.out.is_file(), index=False)
-                with args.out.open("a") as handle:  # one write per complex and model
-                    handle.write(text)
+                append_rows(args.out, table)  # one write per complex and model
                 print(f"{name} {paths.id}: best minimised {table['rmsd_opt'].min():.2f} Å", flush=True)
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))

@@ -14,7 +14,6 @@ score). Resumable: rows are appended per (preset, box, model, complex).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import sys
@@ -29,7 +28,7 @@ from discodock.sampling import LowTemperature
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from ranking_study import study_complexes  # noqa: E402  (same complexes as the ranking study)
+from ranking_study import append_rows, finished, study_complexes, study_parser  # noqa: E402  (same complexes)
 
 COLUMNS = ["preset", "model", "vina_box", "id", "top1_rmsd", "oracle_rmsd", "share_below_2", "top1_opt_rmsd",
            "oracle_opt_rmsd", "share_opt_below_2", "seconds"]
@@ -82,27 +81,15 @@ def main() -> None:
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=REPO / "configs" / "train_disco_pocket.yaml",
-                        help="training config whose validation split is used")
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--models", nargs="+", default=["disco-pocket", "twin-pocket"])
+    parser = study_parser(__doc__.splitlines()[0], "sampling_study.csv")
     parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
     parser.add_argument("--vina-box", nargs="+", default=["poses"], choices=["poses", "pocket"])
-    parser.add_argument("--samples", type=int, default=40)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "sampling_study.csv")
-    parser.add_argument("--summarize", action="store_true", help="summarise the CSV, dock nothing")
     args = parser.parse_args()
 
     if not args.summarize:
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
         complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
-        done = set()
-        if args.out.is_file():
-            previous = pd.read_csv(args.out, dtype={"id": str})
-            done = set(zip(previous["preset"], previous["vina_box"], previous["model"], previous["id"]))
+        done = finished(args.out, ["preset", "vina_box", "model", "id"])
         for name in args.models:
             models = load_models(name)
             for preset, vina_box in itertools.product(args.presets, args.vina_box):
@@ -115,9 +102,7 @@ def main() -> None:
                     except InputError as error:  # reported; the complex has no row
                         print(f"{preset} {vina_box} {name} {paths.id}: failed: {error}", flush=True)
                         continue
-                    text = pd.DataFrame([row])[COLUMNS].to_csv(header=not args.out.is_file(), index=False)
-                    with args.out.open("a") as handle:  # one write per row
-                        handle.write(text)
+                    append_rows(args.out, pd.DataFrame([row])[COLUMNS])  # one write per row
                     print(f"{preset} {vina_box} {name} {paths.id}: top-1 {row['top1_rmsd']:.2f} Å, "
                           f"minimised top-1 {row['top1_opt_rmsd']:.2f} Å", flush=True)
 

@@ -131,7 +131,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
     from discodock.weights import load_models
 
-    if getattr(args, "vina_box", "poses") == "pocket" and args.mode != "pocket":
+    vina_box = getattr(args, "vina_box", "poses")
+    if vina_box == "pocket" and args.mode != "pocket":
         raise InputError("--vina-box pocket", "needs --mode pocket")
     complexes = select_complexes(args)[: args.limit]
     if getattr(args, "report_only", False):  # e.g. after another process added rows
@@ -148,7 +149,6 @@ def run_benchmark(args: argparse.Namespace) -> int:
         done = set(zip(table["id"], table["method"], table["mode"]))
     vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
     rankings = ["confidence"] + vina_rankings
-    vina_box = getattr(args, "vina_box", "poses")
     labels = [method_name(method, r, vina_box) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "

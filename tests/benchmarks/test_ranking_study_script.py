@@ -38,3 +38,12 @@ def test_summary_counts_successes_per_model_and_rule(script):
     summary = script.summarize(rows).set_index("rule")
     assert summary.loc["confidence (sampled poses)", "top1_success"] == 0.5  # a: 1 Å, b: 3 Å
     assert summary.loc["oracle (minimised)", "top1_success"] == 1.0 and (summary["n"] == 2).all()
+
+
+def test_appended_rows_are_what_a_rerun_skips(script, tmp_path):
+    out = tmp_path / "study.csv"
+    assert script.finished(out, ["id", "model"]) == set()
+    script.append_rows(out, pd.DataFrame({"id": ["007"], "model": ["m"], "rmsd": [1.0]}))
+    script.append_rows(out, pd.DataFrame({"id": ["b"], "model": ["m"], "rmsd": [2.0]}))
+    assert out.read_text().count("id,model,rmsd") == 1  # one header
+    assert script.finished(out, ["id", "model"]) == {("007", "m"), ("b", "m")}  # ids stay strings
