@@ -13,8 +13,8 @@ from discodock.errors import one_line
 from discodock.errors import InputError
 
 SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")
-SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "status", "error",
-                   "top_confidence", "seconds")
+SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "weights", "status",
+                   "error", "top_confidence", "seconds")
 
 
 def _example_paths() -> tuple[Path, Path]:
@@ -56,7 +56,7 @@ def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
     from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
-    from discodock.weights import load_models
+    from discodock.weights import check_mode, choose_weights, load_models
 
     if args.example:
         protein_path, ligand = _example_paths()
@@ -69,12 +69,11 @@ def predict(args: argparse.Namespace) -> int:
     protein = read_protein(protein_path)
     ligand_mol = read_ligand(ligand, seed=args.seed)
     center = pocket_center_from(args.pocket_center, args.pocket_ligand)
-    models = load_models(args.weights, device=args.device, temperature=args.temperature)
-    if center is None and models.mode == "pocket":
-        if not args.example:
-            raise InputError(args.weights,
-                             "is a pocket-mode model: give --pocket-center x,y,z or --pocket-ligand ref.sdf")
+    weights = choose_weights(args.weights, pocket=center is not None or args.example)
+    models = load_models(weights, device=args.device, temperature=args.temperature)
+    if center is None and args.example and models.mode == "pocket":
         center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
+    check_mode(models, weights, center is not None, "give --pocket-center x,y,z or --pocket-ligand ref.sdf")
     pocket_radius = models.pocket_radius if center is not None else None
     if args.vina_rank and args.vina_box == "pocket" and center is None:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
@@ -88,7 +87,7 @@ def predict(args: argparse.Namespace) -> int:
     if args.pb_checks:
         extra.update(_posebusters_columns(protein_path, result))
     write_outputs(result, args.out, extra_columns=extra)
-    print(f"{name}: {len(result.poses)} poses in {result.seconds:.1f} s; "
+    print(f"{name}: {len(result.poses)} poses from {weights} ({models.mode}) in {result.seconds:.1f} s; "
           f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, rank1.png")
     return 0
 
@@ -179,16 +178,26 @@ def screen(args: argparse.Namespace) -> int:
     from discodock.atomic import atomic_open
     from discodock.chem.protein import read_protein
     from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
-    from discodock.weights import load_models
+    from discodock.weights import check_mode, choose_weights, load_models
 
     table = read_screen_csv(args.csv)
     out = Path(args.out)
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
-    models = load_models(args.weights, device=args.device, temperature=args.temperature)
-    if center is None and not per_row_pocket and models.mode == "pocket":
-        raise InputError(args.weights, "is a pocket-mode model: give --pocket-center x,y,z or a pocket_center column")
+    loaded: dict[str, object] = {}  # weights name -> models (with `auto`, rows with and without a pocket mix)
+
+    def models_for(pocket: bool, where: str):
+        """(weights name, models) for a row with or without a pocket, loaded once; InputError naming `where`
+        if they do not fit."""
+        weights = str(choose_weights(args.weights, pocket))
+        if weights not in loaded:
+            loaded[weights] = load_models(weights, device=args.device, temperature=args.temperature)
+        check_mode(loaded[weights], where, pocket, "give --pocket-center x,y,z or a pocket_center column")
+        return weights, loaded[weights]
+
+    if not per_row_pocket:  # one model for every row: a mismatch fails before docking anything
+        models_for(center is not None, str(args.weights))
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.csv"
     summary = _load_summary(summary_path)
@@ -204,7 +213,8 @@ def screen(args: argparse.Namespace) -> int:
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
-                  "ligand_description": row.ligand_description, "out_dir": folders[i], "status": "", "error": "",
+                  "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "",
+                  "status": "", "error": "",
                   "top_confidence": "", "seconds": ""}
         start = time.perf_counter()
         try:
@@ -212,8 +222,7 @@ def screen(args: argparse.Namespace) -> int:
                 proteins[row.protein_path] = read_protein(_required(row.protein_path, f"row {i} protein_path"))
             ligand = _required(row.ligand_description, f"row {i} ligand_description")
             row_center = pocket_center_from(row.pocket_center, None) if per_row_pocket and row.pocket_center else center
-            if row_center is None and models.mode == "pocket":
-                raise InputError(f"row {i} pocket_center", "is empty, and this pocket-mode model needs a pocket")
+            record["weights"], models = models_for(row_center is not None, f"row {i} ({args.weights})")
             prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
                                pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)

@@ -1,7 +1,8 @@
 """Model bundles: one `.pt` file with the config and weights of score model, prior and confidence model.
 
 Shipped bundles live in `discodock/weights/` beside a model card each. `load_models("disco")`
-loads a shipped one by name; any other string is read as a path to a bundle.
+loads a shipped one by name; any other string is read as a path to a bundle. The commands' default,
+`auto`, picks the shipped DisCo bundle that fits the job (`choose_weights`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SHIPPED = {
     "disco-pocket": "disco_pocket.pt",
     "twin-pocket": "twin_pocket.pt",
 }
+AUTO = "auto"
 
 
 @dataclass
@@ -82,6 +84,24 @@ def resolve_weights(name_or_path: str | Path) -> Path:
     if not path.is_file():
         raise InputError(name_or_path, f"no such weights file; shipped names are {sorted(SHIPPED)}")
     return path
+
+
+def choose_weights(weights: str | Path, pocket: bool) -> str | Path:
+    """`auto` -> the shipped DisCo bundle for the job: 'disco-pocket' when a pocket is given, else
+    'disco' (blind, whole protein). Any other name or path is returned as it is."""
+    if str(weights) != AUTO:
+        return weights
+    return "disco-pocket" if pocket else "disco"
+
+
+def check_mode(models: DockingModels, weights: str | Path, pocket: bool, how_to_give_a_pocket: str) -> None:
+    """InputError unless the bundle was trained for the job: a pocket model needs a pocket, and a blind
+    model (trained on whole proteins, ligand starting anywhere) must not be handed one."""
+    if models.mode == "pocket" and not pocket:
+        raise InputError(weights, f"is a pocket-mode model: {how_to_give_a_pocket}")
+    if models.mode == "blind" and pocket:
+        raise InputError(weights, "is a blind model (whole protein, no pocket): drop the pocket, or use a "
+                                  "pocket model such as disco-pocket")
 
 
 _BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")

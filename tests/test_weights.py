@@ -1,16 +1,19 @@
-"""discodock.weights: bundles carry their sampling settings."""
+"""discodock.weights: bundles carry their sampling settings; `auto` picks the bundle that fits the job."""
 
+import pytest
 import torch
 
+from discodock.errors import InputError
 from discodock.model import ModelConfig, ScoreModel
 from discodock.sampling import PLAIN, LowTemperature
-from discodock.weights import load_models, save_bundle
+from discodock.weights import SHIPPED, WEIGHTS_DIR, check_mode, choose_weights, load_models, save_bundle
 
 
-def _bundle(path, metadata=None):
+def _bundle(path, metadata=None, mode="pocket"):
     torch.manual_seed(0)
     cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
-    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode="pocket", pocket_radius=15.0, metadata=metadata)
+    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode=mode, pocket_radius=15.0 if mode == "pocket" else None,
+                metadata=metadata)
     return load_models(path)
 
 
@@ -22,3 +25,28 @@ def test_low_temperature_is_read_from_the_bundle_metadata(tmp_path):
 
 def test_bundles_without_a_temperature_sample_plainly(tmp_path):
     assert _bundle(tmp_path / "plain.pt").temperature == PLAIN
+
+
+def test_auto_picks_the_shipped_disco_bundle_for_the_job():
+    assert choose_weights("auto", pocket=True) == "disco-pocket"
+    assert choose_weights("auto", pocket=False) == "disco"
+    assert choose_weights("twin-pocket", pocket=False) == "twin-pocket"  # an explicit choice is kept, then checked
+
+
+def test_a_bundle_must_fit_the_job(tmp_path):
+    pocket = _bundle(tmp_path / "p.pt")
+    check_mode(pocket, "p.pt", pocket=True, how_to_give_a_pocket="give one")
+    with pytest.raises(InputError, match="p.pt: is a pocket-mode model: give one"):
+        check_mode(pocket, "p.pt", pocket=False, how_to_give_a_pocket="give one")
+    blind = _bundle(tmp_path / "b.pt", mode="blind")
+    check_mode(blind, "b.pt", pocket=False, how_to_give_a_pocket="give one")
+    with pytest.raises(InputError, match="b.pt: is a blind model"):
+        check_mode(blind, "b.pt", pocket=True, how_to_give_a_pocket="give one")
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_name_has_its_bundle_and_the_mode_its_name_says(name):
+    models = load_models(name)
+    assert models.mode == ("pocket" if name.endswith("-pocket") else "blind")
+    assert (models.prior is None) == name.startswith("twin")
+    assert (WEIGHTS_DIR / SHIPPED[name]).with_name(SHIPPED[name].replace(".pt", "_config.yaml")).is_file()

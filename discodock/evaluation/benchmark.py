@@ -101,8 +101,13 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
 
 
 def default_method_name(weights: str | Path, temperature: str | None) -> str:
-    """'disco' for disco_pocket.pt; 'disco@mild' when sampled with a temperature preset."""
+    """'disco' for disco_pocket.pt and the shipped 'disco-pocket' (the mode is a column of its own);
+    'disco@mild' when sampled with a temperature preset."""
+    from discodock.weights import SHIPPED
+
     stem = Path(str(weights)).stem.split("_")[0]
+    if str(weights) in SHIPPED:
+        stem = str(weights).split("-")[0]
     return stem if temperature is None else f"{stem}@{temperature}"
 
 
@@ -129,7 +134,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     """Dock the set with one model bundle, append rows, then rewrite the summary CSV and plot."""
     from tqdm import tqdm
 
-    from discodock.weights import load_models
+    from discodock.weights import check_mode, choose_weights, load_models
 
     vina_box = getattr(args, "vina_box", "poses")
     if vina_box == "pocket" and args.mode != "pocket":
@@ -138,8 +143,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if getattr(args, "report_only", False):  # e.g. after another process added rows
         print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))
         return 0
-    models = load_models(args.weights, device=args.device, temperature=args.temperature)
-    method = getattr(args, "method", None) or default_method_name(args.weights, args.temperature)
+    weights = choose_weights(args.weights, pocket=args.mode == "pocket")
+    models = load_models(weights, device=args.device, temperature=args.temperature)
+    check_mode(models, weights, args.mode == "pocket", "run it with --mode pocket")
+    method = getattr(args, "method", None) or default_method_name(weights, args.temperature)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"

@@ -23,11 +23,12 @@ class Bundles:
     disco: Path  # pointer latents + AR prior + confidence model, pocket mode (15 Å)
     twin: Path  # latent_mode 'none', no prior
     codebook: Path  # codebook latents (m = 2, k = 8) + AR codebook prior + confidence model, pocket mode
+    blind: Path  # pointer latents + AR prior + confidence model, blind mode (whole protein)
 
 
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> Bundles:
-    """Three tiny randomly initialised model bundles written with `discodock.weights.save_bundle`."""
+    """Four tiny randomly initialised model bundles written with `discodock.weights.save_bundle`."""
     from discodock.chem.featurize import LIGAND_FEATURE_DIMS
     from discodock.model import ConfidenceModel, ModelConfig, ScoreModel, build_prior
     from discodock.weights import save_bundle
@@ -35,11 +36,12 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> Bundles:
     folder = tmp_path_factory.mktemp("bundles")
     torch.manual_seed(0)
     paths = {}
-    for name, latent_mode in (("disco", "pointer"), ("twin", "none"), ("codebook", "codebook")):
+    for name, latent_mode in (("disco", "pointer"), ("twin", "none"), ("codebook", "codebook"), ("blind", "pointer")):
         cfg = ModelConfig(ns=8, nv=2, num_layers=1, ligand_feature_dims=LIGAND_FEATURE_DIMS, latent_mode=latent_mode)
         prior = build_prior(cfg) if cfg.has_latents else None
         paths[name] = folder / f"{name}.pt"
-        save_bundle(paths[name], cfg, ScoreModel(cfg), prior, ConfidenceModel(cfg), mode="pocket", pocket_radius=15.0)
+        mode, radius = ("blind", None) if name == "blind" else ("pocket", 15.0)
+        save_bundle(paths[name], cfg, ScoreModel(cfg), prior, ConfidenceModel(cfg), mode=mode, pocket_radius=radius)
     return Bundles(**paths)
 
 
@@ -110,3 +112,17 @@ def write_synthetic_pdb(path: Path, num_residues: int, spacing: float = 3.8) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines + ["END"]) + "\n")
     return np.array(ca_all)
+
+
+@pytest.fixture
+def tiny_shipped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundles: Bundles) -> Path:
+    """The tiny bundles stand in for the shipped ones (so `--weights auto` resolves to them): 'disco-pocket' is
+    bundles.disco, 'disco' (blind) is bundles.blind."""
+    import discodock.weights as weights
+
+    folder = tmp_path / "shipped"
+    folder.mkdir()
+    (folder / weights.SHIPPED["disco-pocket"]).symlink_to(bundles.disco)
+    (folder / weights.SHIPPED["disco"]).symlink_to(bundles.blind)
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", folder)
+    return folder

@@ -47,6 +47,13 @@ class Ctx:
                 "--weights", self.bundles.disco, *FAST, *extra]
 
 
+def _blind_model_screen_with_pocket(ctx: Ctx) -> list:
+    """A blind model and --pocket-center: refused before any row is docked."""
+    csv = ctx.tmp / "pairs.csv"
+    csv.write_text(f"complex_name,protein_path,ligand_description\na,{ctx.example.protein},{PHENOL}\n")
+    return ctx.screen(csv, "--weights", ctx.bundles.blind)
+
+
 def _garbage_pdb(ctx: Ctx) -> list:
     path = ctx.tmp / "garbage.pdb"
     path.write_bytes(np.random.default_rng(0).bytes(4096))
@@ -147,6 +154,9 @@ CASES: dict[str, tuple[Callable[[Ctx], list], str, str]] = {
     "pocket_center_and_ligand": (lambda c: c.predict(None, PHENOL, "example", "--pocket-ligand", c.example.ligand),
                                  "--pocket-center/--pocket-ligand", "not both"),
     "pocket_model_without_pocket": (lambda c: c.predict(None, PHENOL, None), "disco.pt", "pocket-mode model"),
+    "blind_model_with_pocket": (lambda c: c.predict(None, PHENOL, "example", "--weights", c.bundles.blind), "blind.pt",
+                                "is a blind model .*drop the pocket"),
+    "blind_model_screen_with_pocket": (_blind_model_screen_with_pocket, "blind.pt", "is a blind model"),
     # output folder
     "out_not_empty": (_non_empty_out, "out", "not empty.*--overwrite"),
     "out_overwrite_foreign_folder": (_overwrite_foreign_folder, "out", "only replaces a previous discodock output"),

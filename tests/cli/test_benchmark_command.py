@@ -69,11 +69,26 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 8
 
 
+def test_the_weights_must_fit_the_mode(cli, tmp_path, tiny_set, bundles):
+    """A pocket model is refused in blind mode before anything is docked; a blind model docks the whole protein."""
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    common = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--out", out, *FAST]
+    refused = cli(*common, "--mode", "blind", "--weights", bundles.disco)
+    assert refused.code == 2 and "pocket-mode model" in refused.err and "--mode pocket" in refused.err
+    assert not (out / "tiny.csv").exists()
+    assert cli(*common, "--mode", "pocket", "--weights", bundles.blind).code == 2
+    assert cli(*common, "--mode", "blind", "--weights", bundles.blind).code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert rows["mode"].tolist() == ["blind", "blind"] and rows["method"].tolist() == ["blind", "blind"]
+    assert (rows["status"] == "ok").all() and rows["top1_rmsd"].notna().all()
+
+
 def test_default_method_names_carry_the_temperature_preset():
     from discodock.evaluation.benchmark import default_method_name
 
     assert default_method_name("discodock/weights/disco_pocket.pt", None) == "disco"
-    assert default_method_name("twin-pocket", "mild") == "twin-pocket@mild"
+    assert default_method_name("twin-pocket", "mild") == "twin@mild"  # the mode is a column of its own
 
 
 def test_method_names_say_how_the_poses_were_ranked():

@@ -180,6 +180,19 @@ def test_example_uses_its_crystal_ligand_as_pocket(cli, tmp_path: Path, bundles)
     assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED)
 
 
+def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli, tmp_path: Path, example,
+                                                                           tiny_shipped) -> None:
+    blind = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--out", tmp_path / "b", *FAST)
+    assert blind.code == 0, blind.err
+    assert "from disco (blind)" in blind.out
+    pocket = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
+                 "--out", tmp_path / "p", *FAST)
+    assert pocket.code == 0, pocket.err
+    assert "from disco-pocket (pocket)" in pocket.out
+    example_run = cli("predict", "--example", "--out", tmp_path / "e", *FAST)  # the demo: its crystal ligand's pocket
+    assert example_run.code == 0 and "from disco-pocket (pocket)" in example_run.out
+
+
 def test_non_finite_pose_is_never_written(tmp_path: Path, example, bundles) -> None:
     """write_outputs refuses a NaN pose and leaves neither the folder nor a temporary one."""
     from discodock.chem.protein import read_protein

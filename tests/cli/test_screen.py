@@ -216,3 +216,17 @@ def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, exa
     summary = read_summary(out).set_index("complex_name")
     assert summary.loc["here", "status"] == "ok"
     assert summary.loc["nowhere", "status"] == "failed" and "pocket_center" in summary.loc["nowhere", "error"]
+
+
+def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, tiny_shipped) -> None:
+    """`--weights auto` (the default): rows with a pocket get the pocket model, rows without the blind one."""
+    csv = tmp_path / "pockets.csv"
+    pd.DataFrame({"complex_name": ["here", "anywhere"], "protein_path": [str(example.protein)] * 2,
+                  "ligand_description": ["c1ccccc1O"] * 2,
+                  "pocket_center": [example.center, ""]}).to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = cli("screen", "--csv", csv, "--out", out, *FAST)
+    assert result.code == 0, result.err
+    summary = read_summary(out).set_index("complex_name")
+    assert summary["status"].tolist() == ["ok", "ok"]
+    assert summary.loc["here", "weights"] == "disco-pocket" and summary.loc["anywhere", "weights"] == "disco"
