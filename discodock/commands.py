@@ -86,10 +86,28 @@ def predict(args: argparse.Namespace) -> int:
                                                     box=args.vina_box)
     if args.pb_checks:
         extra.update(_posebusters_columns(protein_path, result))
-    write_outputs(result, args.out, extra_columns=extra)
+    write_outputs(result, args.out, extra_columns=extra, run_info=_run_info(args, weights, models, center))
     print(f"{name}: {len(result.poses)} poses from {weights} ({models.mode}) in {result.seconds:.1f} s; "
           f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, rank1.png")
     return 0
+
+
+def _run_info(args: argparse.Namespace, weights: object, models, center) -> dict:
+    """What a docking run used (run.json beside its poses): enough to rerun it."""
+    from discodock import __version__
+
+    return {
+        "discodock": __version__,
+        "weights": str(weights),
+        "mode": models.mode,
+        "pocket_center": None if center is None else [round(float(v), 3) for v in center],
+        "samples": args.samples,
+        "steps": args.steps,
+        "seed": args.seed,
+        "temperature": args.temperature or "the model's own",
+        "vina_rank": getattr(args, "vina_rank", None),
+        "vina_box": getattr(args, "vina_box", None) if getattr(args, "vina_rank", None) else None,
+    }
 
 
 def _required(text: object, what: str) -> str:
@@ -226,7 +244,7 @@ def screen(args: argparse.Namespace) -> int:
             prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
                                pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-            write_outputs(result, out / folders[i])
+            write_outputs(result, out / folders[i], run_info=_run_info(args, record["weights"], models, row_center))
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
         except InputError as error:
             record.update(status="failed", error=one_line(error))

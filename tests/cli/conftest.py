@@ -16,6 +16,7 @@ import torch
 
 BAD_INPUTS = Path(__file__).parent / "bad_inputs"
 FAST = ("--samples", "3", "--steps", "4", "--threads", "1")
+OUTPUT_FILES = ("complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf", "run.json")  # 3 poses
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pytest
 import torch
 from rdkit import Chem
 
-from .conftest import BAD_INPUTS, FAST, write_synthetic_pdb
+from .conftest import BAD_INPUTS, FAST, OUTPUT_FILES, write_synthetic_pdb
 
 PHENOL = "c1ccccc1O"
 
@@ -259,9 +259,7 @@ def test_debug_shows_the_traceback(cli, tmp_path: Path, example, bundles) -> Non
 
 
 def _docked_pose(out: Path) -> Chem.Mol:
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf"]
-    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
     mol = Chem.MolFromMolFile(str(out / "rank1.sdf"), removeHs=False)
     assert mol is not None and np.isfinite(mol.GetConformer().GetPositions()).all()
     return mol

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,10 +13,10 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from .conftest import FAST
+from .conftest import FAST, OUTPUT_FILES
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = ["complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf"]
+EXPECTED = list(OUTPUT_FILES)
 
 
 def read_sdf(path: Path) -> Chem.Mol:
@@ -114,8 +115,7 @@ def test_overwrite_replaces_the_folder(cli, tmp_path: Path, example, bundles) ->
     assert again.code == 2 and "--overwrite" in again.err  # refused without it, old results intact
     assert (out / "rank3.sdf").is_file()
     assert cli(*base, "--samples", "2", "--overwrite").code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf",
-                                                     "rank2.sdf"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(set(OUTPUT_FILES) - {"rank3.sdf"})
     assert len(pd.read_csv(out / "poses.csv")) == 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the old folder is gone too
 
@@ -189,6 +189,12 @@ def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli
                  "--out", tmp_path / "p", *FAST)
     assert pocket.code == 0, pocket.err
     assert "from disco-pocket (pocket)" in pocket.out
+    runs = {name: json.loads((tmp_path / name / "run.json").read_text()) for name in ("b", "p")}
+    assert (runs["b"]["weights"], runs["b"]["mode"], runs["b"]["pocket_center"]) == ("disco", "blind", None)
+    assert (runs["p"]["weights"], runs["p"]["mode"]) == ("disco-pocket", "pocket")
+    assert np.allclose(runs["p"]["pocket_center"], [float(v) for v in example.center.split(",")], atol=1e-3)
+    assert runs["p"]["samples"] == 3 and runs["p"]["steps"] == 4 and runs["p"]["seed"] == 0
+    assert runs["p"]["seconds"] > 0 and set(runs["p"]["timings"]) >= {"sampling", "ranking"}
     example_run = cli("predict", "--example", "--out", tmp_path / "e", *FAST)  # the demo: its crystal ligand's pocket
     assert example_run.code == 0 and "from disco-pocket (pocket)" in example_run.out
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import FAST
+from .conftest import FAST, OUTPUT_FILES
 
 REPO = Path(__file__).resolve().parents[2]
-POSE_FILES = {"complex_rank1.pdb", "poses.csv", "rank1.png", "rank1.sdf", "rank2.sdf", "rank3.sdf"}
+POSE_FILES = set(OUTPUT_FILES)
 
 
 def write_csv(path: Path, rows: list[tuple[str, object, object]]) -> Path:
