@@ -55,6 +55,9 @@ class StageConfig:
     max_minutes: float | None = None  # wall-clock budget of the stage (Lightning max_time)
     max_steps: int = -1
     grad_clip: float = 1.0
+    lr_schedule: str = "constant"  # score/confidence stages: 'constant' or 'cosine' (down to lr_min_factor x lr at max_steps)
+    lr_warmup_steps: int = 0  # linear warm-up from lr / lr_warmup_steps
+    lr_min_factor: float = 0.1
     ema_decay: float = 0.999  # score stage: EMA of weights (used for validation and export)
     gumbel_tau: float = 1.0  # score stage: Gumbel-softmax temperature of the encoder; prior stage: τ of its soft probabilities
     time_distribution: str = "uniform"  # score stage: 'uniform' (DiffDock) or 'beta' (Beta(alpha, 1); DiffDock-S alpha 2)
@@ -77,6 +80,10 @@ class StageConfig:
         self.loss_weights = tuple(float(w) for w in self.loss_weights)
         if self.time_distribution not in ("uniform", "beta"):
             raise InputError(self.time_distribution, "time_distribution must be 'uniform' or 'beta'")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise InputError(self.lr_schedule, "lr_schedule must be 'constant' or 'cosine'")
+        if self.lr_schedule == "cosine" and self.max_steps <= 0:
+            raise InputError("lr_schedule: cosine", "needs max_steps > 0 (the step at which the decay ends)")
 
 
 @dataclass

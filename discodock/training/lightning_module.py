@@ -17,7 +17,9 @@ Device placement comes from the Trainer (CPU or CUDA); nothing here names a devi
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from functools import partial
 
 import torch
 from torch import nn
@@ -86,7 +88,25 @@ class _Stage(pl.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        return torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
+        optimizer = torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
+        stage = self.stage
+        if stage.lr_schedule == "constant" and stage.lr_warmup_steps == 0:
+            return optimizer
+        factor = partial(lr_factor, warmup=stage.lr_warmup_steps, total=stage.max_steps, schedule=stage.lr_schedule,
+                         min_factor=stage.lr_min_factor)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def lr_factor(step: int, *, warmup: int, total: int, schedule: str, min_factor: float) -> float:
+    """Multiplier of the base learning rate at optimiser step `step`: a linear warm-up over `warmup` steps,
+    then constant, or a cosine from 1 down to `min_factor` at step `total` (and flat after it)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    if schedule == "constant" or total <= warmup:
+        return 1.0
+    progress = min(1.0, (step - warmup) / (total - warmup))
+    return min_factor + (1.0 - min_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 # ---------------------------------------------------------------- 1. score model (+ encoder)

@@ -121,3 +121,32 @@ def test_perturbed_crystal_poses_give_the_confidence_model_hits_and_misses():
     near = pose_rmsd(perturbed_poses(graph, 16, 0.1, cfg, torch.Generator().manual_seed(0)), graph.lig_pos)
     assert float(near.max()) < 1.0, near  # small t: close to the crystal pose
     assert perturbed_poses(graph, 0, 0.8, cfg, torch.Generator()).shape == (0, *graph.lig_pos.shape)
+
+
+def test_cosine_schedule_warms_up_then_decays_to_its_floor():
+    from discodock.training.lightning_module import lr_factor
+
+    factor = [lr_factor(s, warmup=10, total=110, schedule="cosine", min_factor=0.1) for s in range(130)]
+    assert factor[0] == pytest.approx(0.1) and factor[9] == pytest.approx(1.0)  # linear warm-up
+    assert factor[10] == pytest.approx(1.0) and factor[60] == pytest.approx(0.55)  # half-way: the mean of 1 and 0.1
+    assert all(a >= b for a, b in zip(factor[10:], factor[11:]))  # never rises after the warm-up
+    assert factor[110] == pytest.approx(0.1) and factor[129] == pytest.approx(0.1)  # flat at the floor after `total`
+    constant = [lr_factor(s, warmup=0, total=110, schedule="constant", min_factor=0.1) for s in range(130)]
+    assert constant == [1.0] * 130
+
+
+def test_cosine_schedule_steps_the_optimiser_learning_rate(tmp_path):
+    common = TINY + [f"out_dir={tmp_path}", "name=cosine", "model.latent_mode=none", "score.max_steps=6",
+                     "score.lr=0.01", "score.lr_schedule=cosine", "score.lr_min_factor=0.0"]
+    run = train_main(None, common, stages=["score"], items=_items(10), accelerator="cpu")
+    last = torch.load(run / "lightning" / "score" / "last.ckpt", weights_only=False)
+    assert last["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.0, abs=1e-12)  # 6 of 6 steps done
+
+
+def test_cosine_schedule_needs_max_steps():
+    from discodock.errors import InputError
+
+    with pytest.raises(InputError, match="max_steps"):
+        load_train_config(None, ["score.lr_schedule=cosine"])
+    with pytest.raises(InputError, match="lr_schedule"):
+        load_train_config(None, ["score.lr_schedule=linear"])
