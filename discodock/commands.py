@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -105,6 +106,7 @@ def _run_info(args: argparse.Namespace, weights: object, models, center) -> dict
         "steps": args.steps,
         "seed": args.seed,
         "temperature": args.temperature or "the model's own",
+        "low_temperature": dataclasses.asdict(models.temperature),  # the values sampled with (T, psi, sigma_data)
         "vina_rank": getattr(args, "vina_rank", None),
         "vina_box": getattr(args, "vina_box", None) if getattr(args, "vina_rank", None) else None,
     }
@@ -231,9 +233,8 @@ def screen(args: argparse.Namespace) -> int:
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
-                  "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "",
-                  "status": "", "error": "",
-                  "top_confidence": "", "seconds": ""}
+                  "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "", "status": "",
+                  "error": "", "top_confidence": "", "seconds": ""}
         start = time.perf_counter()
         try:
             if row.protein_path not in proteins:
