@@ -31,8 +31,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _add_docking_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default="auto",
-                        help="auto (default: disco-pocket when a pocket is given, else disco, blind), "
-                             "another shipped model (twin-pocket, twin) or a bundle .pt path")
+                        help="auto (default): disco-pocket for pocket docking (a pocket given; benchmark: "
+                             "--mode pocket), else the blind disco; or twin-pocket, twin, or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
     parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20)")
     parser.add_argument("--temperature", choices=["plain", "diffdock-v1.1", "mild"], default=None,

@@ -74,7 +74,8 @@ def predict(args: argparse.Namespace) -> int:
     models = load_models(weights, device=args.device, temperature=args.temperature)
     if center is None and args.example and models.mode == "pocket":
         center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
-    check_mode(models, weights, center is not None, "give --pocket-center x,y,z or --pocket-ligand ref.sdf")
+    check_mode(models, weights, center is not None,
+               give_pocket="give --pocket-center x,y,z or --pocket-ligand ref.sdf")
     pocket_radius = models.pocket_radius if center is not None else None
     if args.vina_rank and args.vina_box == "pocket" and center is None:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
@@ -82,33 +83,42 @@ def predict(args: argparse.Namespace) -> int:
     prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
     result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
     extra: dict[str, list] = {}
+    run = _run_info(args, weights, models, center)
     if args.vina_rank:
+        began = time.perf_counter()
         result, extra["vina_score"] = _rank_by_vina(protein_path, result, optimize=args.vina_rank == "optimize",
                                                     box=args.vina_box)
+        run.update(vina_rank=args.vina_rank, vina_box=args.vina_box, vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
+        began = time.perf_counter()
         extra.update(_posebusters_columns(protein_path, result))
-    write_outputs(result, args.out, extra_columns=extra, run_info=_run_info(args, weights, models, center))
+        run["posebusters_seconds"] = round(time.perf_counter() - began, 3)
+    write_outputs(result, args.out, extra_columns=extra, run_info=run)
     print(f"{name}: {len(result.poses)} poses from {weights} ({models.mode}) in {result.seconds:.1f} s; "
-          f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, rank1.png")
+          f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, "
+          "rank1.png, run.json")
     return 0
 
 
 def _run_info(args: argparse.Namespace, weights: object, models, center) -> dict:
-    """What a docking run used (run.json beside its poses): enough to rerun it."""
+    """What a docking run used, for run.json beside its poses: the exact weights (path and SHA-256), mode,
+    pocket, sampling settings and seed."""
     from discodock import __version__
+    from discodock.weights import file_sha256, resolve_weights
 
+    path = resolve_weights(weights)
     return {
         "discodock": __version__,
         "weights": str(weights),
+        "weights_file": str(path.resolve()),
+        "weights_sha256": file_sha256(path),
         "mode": models.mode,
         "pocket_center": None if center is None else [round(float(v), 3) for v in center],
         "samples": args.samples,
         "steps": args.steps,
         "seed": args.seed,
-        "temperature": args.temperature or "the model's own",
-        "low_temperature": dataclasses.asdict(models.temperature),  # the values sampled with (T, psi, sigma_data)
-        "vina_rank": getattr(args, "vina_rank", None),
-        "vina_box": getattr(args, "vina_box", None) if getattr(args, "vina_rank", None) else None,
+        "temperature_preset": args.temperature,  # None: the bundle's own setting, whose values follow
+        "low_temperature": dataclasses.asdict(models.temperature),
     }
 
 
@@ -184,15 +194,18 @@ def _load_summary(path: Path) -> dict[int, dict]:
     return {int(row["row"]): row for row in table.to_dict("records")}
 
 
-def _is_finished(record: dict | None, row: pd.Series, out_dir: Path) -> bool:
-    """A summary row counts as done only if it docked, its folder exists, and it describes this same CSV row."""
+def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str) -> bool:
+    """A summary row counts as done only if it docked, its folder exists, it describes this same CSV row,
+    and it used these weights (a summary written before the `weights` column existed does not say)."""
     if record is None or record.get("status") != "ok" or not out_dir.is_dir():
+        return False
+    if record.get("weights") not in ("", None, weights):
         return False
     return all(str(record.get(c, "")) == str(row[c]) for c in SCREEN_COLUMNS)
 
 
 def screen(args: argparse.Namespace) -> int:
-    """Dock every CSV row; resumable: finished rows (status ok and folder present) are skipped."""
+    """Dock every CSV row; resumable: finished rows (status ok, folder present, same weights) are skipped."""
     from tqdm import tqdm
 
     from discodock.atomic import atomic_open
@@ -205,19 +218,14 @@ def screen(args: argparse.Namespace) -> int:
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
-    loaded: dict[str, object] = {}  # weights name -> models (with `auto`, rows with and without a pocket mix)
-
-    def models_for(pocket: bool, where: str):
-        """(weights name, models) for a row with or without a pocket, loaded once; InputError naming `where`
-        if they do not fit."""
-        weights = str(choose_weights(args.weights, pocket))
-        if weights not in loaded:
-            loaded[weights] = load_models(weights, device=args.device, temperature=args.temperature)
-        check_mode(loaded[weights], where, pocket, "give --pocket-center x,y,z or a pocket_center column")
-        return weights, loaded[weights]
-
-    if not per_row_pocket:  # one model for every row: a mismatch fails before docking anything
-        models_for(center is not None, str(args.weights))
+    cells = table["pocket_center"] if per_row_pocket else [""] * len(table)
+    row_has_pocket = [center is not None or bool(cell) for cell in cells]
+    row_weights = [str(choose_weights(args.weights, pocket)) for pocket in row_has_pocket]
+    # Load every bundle the rows need before docking any: a missing or broken file stops the command.
+    loaded = {w: load_models(w, device=args.device, temperature=args.temperature) for w in dict.fromkeys(row_weights)}
+    hint = "give --pocket-center x,y,z or a pocket_center column"
+    if not per_row_pocket:  # one model and one mode for every row: a mismatch fails before docking anything
+        check_mode(loaded[row_weights[0]], args.weights, row_has_pocket[0], give_pocket=hint)
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.csv"
     summary = _load_summary(summary_path)
@@ -229,7 +237,8 @@ def screen(args: argparse.Namespace) -> int:
         with atomic_open(summary_path) as handle:
             pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).to_csv(handle, index=False)
 
-    todo = [i for i in range(len(table)) if not _is_finished(summary.get(i), table.iloc[i], out / folders[i])]
+    todo = [i for i in range(len(table))
+            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i])]
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
@@ -241,11 +250,15 @@ def screen(args: argparse.Namespace) -> int:
                 proteins[row.protein_path] = read_protein(_required(row.protein_path, f"row {i} protein_path"))
             ligand = _required(row.ligand_description, f"row {i} ligand_description")
             row_center = pocket_center_from(row.pocket_center, None) if per_row_pocket and row.pocket_center else center
-            record["weights"], models = models_for(row_center is not None, f"row {i} ({args.weights})")
+            models = loaded[row_weights[i]]
+            if row_center is None and models.mode == "pocket":
+                raise InputError(f"row {i} pocket_center", f"is empty, and {args.weights} is a pocket-mode model")
+            check_mode(models, f"row {i} ({args.weights})", row_center is not None, give_pocket=hint)
+            record["weights"] = row_weights[i]
             prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
                                pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-            write_outputs(result, out / folders[i], run_info=_run_info(args, record["weights"], models, row_center))
+            write_outputs(result, out / folders[i], run_info=_run_info(args, row_weights[i], models, row_center))
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
         except InputError as error:
             record.update(status="failed", error=one_line(error))

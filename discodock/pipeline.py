@@ -200,7 +200,7 @@ def _latent_label(graph: ComplexGraph, index: int, latent_mode: str) -> str:
 def write_outputs(result: DockingResult, out_dir: str | Path, *, extra_columns: dict[str, list] | None = None,
                   run_info: dict | None = None) -> Path:
     """Fill `out_dir` with rank1..N.sdf, poses.csv, complex_rank1.pdb, rank1.png and run.json (`run_info`,
-    e.g. weights and settings, plus the seconds each stage took: what it takes to reproduce the run).
+    e.g. weights and settings, plus the seconds of sampling and confidence ranking).
 
     The folder is built under a temporary name and renamed at the end, so it is either complete
     or absent.
@@ -236,7 +236,7 @@ def write_outputs(result: DockingResult, out_dir: str | Path, *, extra_columns: 
             result.complex.pocket_ca,
             title=f"{result.complex.name}: rank 1 of {len(mols)}, confidence {result.confidence[0]:.2f}",
         )
-        run = {**(run_info or {}), "seconds": round(result.seconds, 3), "timings": result.timings}
+        run = {**(run_info or {}), "docking_seconds": round(result.seconds, 3), "docking_timings": result.timings}
         (staging / "run.json").write_text(json.dumps(run, indent=2) + "\n")
         # Move the old folder aside before renaming, so a crash leaves the old or the new output, never neither.
         old = out_dir.parent / f"{staging.name}.old" if out_dir.exists() else None

@@ -94,14 +94,26 @@ def choose_weights(weights: str | Path, pocket: bool) -> str | Path:
     return "disco-pocket" if pocket else "disco"
 
 
-def check_mode(models: DockingModels, weights: str | Path, pocket: bool, how_to_give_a_pocket: str) -> None:
+def check_mode(models: DockingModels, weights: str | Path, pocket: bool, *, give_pocket: str,
+               drop_pocket: str = "drop the pocket, or use a pocket model such as disco-pocket") -> None:
     """InputError unless the bundle was trained for the job: a pocket model needs a pocket, and a blind
-    model (trained on whole proteins, ligand starting anywhere) must not be handed one."""
+    model (trained on whole proteins, ligand starting anywhere) must not be handed one. The hints say how
+    to fix each case in the caller's terms."""
     if models.mode == "pocket" and not pocket:
-        raise InputError(weights, f"is a pocket-mode model: {how_to_give_a_pocket}")
+        raise InputError(weights, f"is a pocket-mode model: {give_pocket}")
     if models.mode == "blind" and pocket:
-        raise InputError(weights, "is a blind model (whole protein, no pocket): drop the pocket, or use a "
-                                  "pocket model such as disco-pocket")
+        raise InputError(weights, f"is a blind model (whole protein, no pocket): {drop_pocket}")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file (bundles are a few MB): names the exact weights a run used."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 _BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")

@@ -35,13 +35,13 @@ def test_auto_picks_the_shipped_disco_bundle_for_the_job():
 
 def test_a_bundle_must_fit_the_job(tmp_path):
     pocket = _bundle(tmp_path / "p.pt")
-    check_mode(pocket, "p.pt", pocket=True, how_to_give_a_pocket="give one")
+    check_mode(pocket, "p.pt", pocket=True, give_pocket="give one")
     with pytest.raises(InputError, match="p.pt: is a pocket-mode model: give one"):
-        check_mode(pocket, "p.pt", pocket=False, how_to_give_a_pocket="give one")
+        check_mode(pocket, "p.pt", pocket=False, give_pocket="give one")
     blind = _bundle(tmp_path / "b.pt", mode="blind")
-    check_mode(blind, "b.pt", pocket=False, how_to_give_a_pocket="give one")
+    check_mode(blind, "b.pt", pocket=False, give_pocket="give one")
     with pytest.raises(InputError, match="b.pt: is a blind model"):
-        check_mode(blind, "b.pt", pocket=True, how_to_give_a_pocket="give one")
+        check_mode(blind, "b.pt", pocket=True, give_pocket="give one")
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))

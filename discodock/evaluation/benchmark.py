@@ -105,9 +105,7 @@ def default_method_name(weights: str | Path, temperature: str | None) -> str:
     'disco@mild' when sampled with a temperature preset."""
     from discodock.weights import SHIPPED
 
-    stem = Path(str(weights)).stem.split("_")[0]
-    if str(weights) in SHIPPED:
-        stem = str(weights).split("-")[0]
+    stem = Path(SHIPPED.get(str(weights), str(weights))).stem.split("_")[0]
     return stem if temperature is None else f"{stem}@{temperature}"
 
 
@@ -145,7 +143,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         return 0
     weights = choose_weights(args.weights, pocket=args.mode == "pocket")
     models = load_models(weights, device=args.device, temperature=args.temperature)
-    check_mode(models, weights, args.mode == "pocket", "run it with --mode pocket")
+    check_mode(models, weights, args.mode == "pocket", give_pocket="run it with --mode pocket",
+               drop_pocket="run it with --mode blind")
     method = getattr(args, "method", None) or default_method_name(weights, args.temperature)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

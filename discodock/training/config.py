@@ -55,7 +55,7 @@ class StageConfig:
     max_minutes: float | None = None  # wall-clock budget of the stage (Lightning max_time)
     max_steps: int = -1
     grad_clip: float = 1.0
-    lr_schedule: str = "constant"  # score/confidence stages: 'constant' or 'cosine' (down to lr_min_factor x lr at max_steps)
+    lr_schedule: str = "constant"  # score/confidence stages: 'constant' or 'cosine' (to lr_min_factor x lr at max_steps)
     lr_warmup_steps: int = 0  # linear warm-up from lr / lr_warmup_steps
     lr_min_factor: float = 0.1
     ema_decay: float = 0.999  # score stage: EMA of weights (used for validation and export)
@@ -101,6 +101,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.data.mode not in ("blind", "pocket"):
             raise InputError(self.data.mode, "data.mode must be 'blind' or 'pocket'")
+        if self.prior.lr_schedule != "constant" or self.prior.lr_warmup_steps:
+            raise InputError("prior.lr_schedule", "the prior keeps its frozen-trunk schedule: leave lr_schedule "
+                                                  "constant and lr_warmup_steps 0")
 
     @property
     def run_dir(self) -> Path:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import partial
 
 import torch
 from torch import nn
@@ -88,14 +87,16 @@ class _Stage(pl.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
+        return torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
+
+    def on_train_batch_start(self, batch, batch_idx: int) -> None:
+        """Set the learning rate from the global step rather than keep a scheduler's own counter: a run
+        resumed from a checkpoint, even one saved under another schedule or lr, follows the configured one."""
         stage = self.stage
-        if stage.lr_schedule == "constant" and stage.lr_warmup_steps == 0:
-            return optimizer
-        factor = partial(lr_factor, warmup=stage.lr_warmup_steps, total=stage.max_steps, schedule=stage.lr_schedule,
-                         min_factor=stage.lr_min_factor)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        factor = lr_factor(self.trainer.global_step, warmup=stage.lr_warmup_steps, total=stage.max_steps,
+                           schedule=stage.lr_schedule, min_factor=stage.lr_min_factor)
+        for group in self.optimizers().param_groups:
+            group["lr"] = stage.lr * factor
 
 
 def lr_factor(step: int, *, warmup: int, total: int, schedule: str, min_factor: float) -> float:
@@ -209,6 +210,9 @@ class PriorModule(_Stage):
         super().train(mode)
         self.encoder.eval()  # frozen: batch norm keeps its statistics
         return self
+
+    def on_train_batch_start(self, batch, batch_idx: int) -> None:
+        """The frozen-trunk schedule of `configure_optimizers` sets the learning rates (no lr_schedule here)."""
 
     def configure_optimizers(self):
         trunk = list(self.prior.trunk.parameters())

@@ -77,7 +77,8 @@ def test_the_weights_must_fit_the_mode(cli, tmp_path, tiny_set, bundles):
     refused = cli(*common, "--mode", "blind", "--weights", bundles.disco)
     assert refused.code == 2 and "pocket-mode model" in refused.err and "--mode pocket" in refused.err
     assert not (out / "tiny.csv").exists()
-    assert cli(*common, "--mode", "pocket", "--weights", bundles.blind).code == 2
+    refused = cli(*common, "--mode", "pocket", "--weights", bundles.blind)
+    assert refused.code == 2 and "is a blind model" in refused.err and "--mode blind" in refused.err
     assert cli(*common, "--mode", "blind", "--weights", bundles.blind).code == 0
     rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
     assert rows["mode"].tolist() == ["blind", "blind"] and rows["method"].tolist() == ["blind", "blind"]

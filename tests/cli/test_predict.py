@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -194,7 +195,9 @@ def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli
     assert (runs["p"]["weights"], runs["p"]["mode"]) == ("disco-pocket", "pocket")
     assert np.allclose(runs["p"]["pocket_center"], [float(v) for v in example.center.split(",")], atol=1e-3)
     assert runs["p"]["samples"] == 3 and runs["p"]["steps"] == 4 and runs["p"]["seed"] == 0
-    assert runs["p"]["seconds"] > 0 and set(runs["p"]["timings"]) >= {"sampling", "ranking"}
+    assert runs["p"]["docking_seconds"] > 0 and set(runs["p"]["docking_timings"]) >= {"sampling", "ranking"}
+    assert runs["p"]["weights_sha256"] == hashlib.sha256((tiny_shipped / "disco_pocket.pt").read_bytes()).hexdigest()
+    assert runs["p"]["temperature_preset"] is None and runs["p"]["low_temperature"]["temperature"] == [1.0, 1.0, 1.0]
     example_run = cli("predict", "--example", "--out", tmp_path / "e", *FAST)  # the demo: its crystal ligand's pocket
     assert example_run.code == 0 and "from disco-pocket (pocket)" in example_run.out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -218,7 +219,8 @@ def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, exa
     assert summary.loc["nowhere", "status"] == "failed" and "pocket_center" in summary.loc["nowhere", "error"]
 
 
-def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, tiny_shipped) -> None:
+def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, bundles,
+                                                                 tiny_shipped) -> None:
     """`--weights auto` (the default): rows with a pocket get the pocket model, rows without the blind one."""
     csv = tmp_path / "pockets.csv"
     pd.DataFrame({"complex_name": ["here", "anywhere"], "protein_path": [str(example.protein)] * 2,
@@ -230,3 +232,19 @@ def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: P
     summary = read_summary(out).set_index("complex_name")
     assert summary["status"].tolist() == ["ok", "ok"]
     assert summary.loc["here", "weights"] == "disco-pocket" and summary.loc["anywhere", "weights"] == "disco"
+    modes = {name: json.loads((out / name / "run.json").read_text())["mode"] for name in ("here", "anywhere")}
+    assert modes == {"here": "pocket", "anywhere": "blind"}
+    # a rerun with other weights docks again: finished rows count only for the weights that docked them
+    assert cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, *FAST).code == 0
+    summary = read_summary(out).set_index("complex_name")
+    assert summary.loc["here", "weights"] == str(bundles.disco) and summary.loc["here", "status"] == "ok"
+    assert summary.loc["anywhere", "status"] == "failed" and "is empty" in summary.loc["anywhere", "error"]
+
+
+def test_unreadable_weights_stop_a_screen_with_pocket_column_before_any_row(cli, tmp_path: Path, example) -> None:
+    csv = tmp_path / "pockets.csv"
+    pd.DataFrame({"complex_name": ["here"], "protein_path": [str(example.protein)], "ligand_description": ["CCO"],
+                  "pocket_center": [example.center]}).to_csv(csv, index=False)
+    result = cli("screen", "--csv", csv, "--out", tmp_path / "out", "--weights", tmp_path / "typo.pt", *FAST)
+    assert result.code == 2 and "typo.pt" in result.err and "no such weights file" in result.err
+    assert not (tmp_path / "out").exists()

@@ -135,12 +135,22 @@ def test_cosine_schedule_warms_up_then_decays_to_its_floor():
     assert constant == [1.0] * 130
 
 
-def test_cosine_schedule_steps_the_optimiser_learning_rate(tmp_path):
-    common = TINY + [f"out_dir={tmp_path}", "name=cosine", "model.latent_mode=none", "score.max_steps=6",
-                     "score.lr=0.01", "score.lr_schedule=cosine", "score.lr_min_factor=0.0"]
-    run = train_main(None, common, stages=["score"], items=_items(10), accelerator="cpu")
+def test_cosine_schedule_follows_the_global_step_also_after_a_resume(tmp_path):
+    """3 steps at a constant lr, then resumed to 6 under a cosine: the lr of step 5 is the cosine's at step 5, not
+    at step 2 (a scheduler restarted from its own counter would give that)."""
+    from discodock.training.lightning_module import lr_factor
+
+    common = TINY + [f"out_dir={tmp_path}", "name=cosine", "model.latent_mode=none", "score.lr=0.01"]
+    items = _items(10)
+    train_main(None, [*common, "score.max_steps=3"], stages=["score"], items=items, accelerator="cpu")
+    (tmp_path / "cosine" / "score.ckpt").unlink()  # an export would mark the stage done
+    cosine = ["score.max_steps=6", "score.lr_schedule=cosine", "score.lr_min_factor=0.0"]
+    run = train_main(None, [*common, *cosine], stages=["score"], items=items, accelerator="cpu")
     last = torch.load(run / "lightning" / "score" / "last.ckpt", weights_only=False)
-    assert last["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(0.0, abs=1e-12)  # 6 of 6 steps done
+    assert last["global_step"] == 6
+    used = last["optimizer_states"][0]["param_groups"][0]["lr"]  # set before the last step (global step 5)
+    assert used == pytest.approx(0.01 * lr_factor(5, warmup=0, total=6, schedule="cosine", min_factor=0.0))
+    assert used < 0.01 * lr_factor(2, warmup=0, total=6, schedule="cosine", min_factor=0.0)
 
 
 def test_cosine_schedule_needs_max_steps():
@@ -150,3 +160,5 @@ def test_cosine_schedule_needs_max_steps():
         load_train_config(None, ["score.lr_schedule=cosine"])
     with pytest.raises(InputError, match="lr_schedule"):
         load_train_config(None, ["score.lr_schedule=linear"])
+    with pytest.raises(InputError, match="frozen-trunk"):
+        load_train_config(None, ["prior.lr_warmup_steps=10"])
