@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def predict(args: argparse.Namespace) -> int:
         center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
     check_mode(models, weights, center is not None,
                give_pocket="give --pocket-center x,y,z or --pocket-ligand ref.sdf")
+    _print_caveat(weights, models)
     pocket_radius = models.pocket_radius if center is not None else None
     if args.vina_rank and args.vina_box == "pocket" and center is None:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
@@ -98,6 +100,13 @@ def predict(args: argparse.Namespace) -> int:
           f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, "
           "rank1.png, run.json")
     return 0
+
+
+def _print_caveat(weights: object, models) -> None:
+    """The bundle's own warning (metadata `caveat`, e.g. how poorly shipped weights dock), on stderr."""
+    caveat = models.metadata.get("caveat")
+    if caveat:
+        print(f"discodock: note: {weights}: {caveat}", file=sys.stderr)
 
 
 def _run_info(args: argparse.Namespace, weights: object, models, center) -> dict:
@@ -223,6 +232,8 @@ def screen(args: argparse.Namespace) -> int:
     row_weights = [str(choose_weights(args.weights, pocket)) for pocket in row_has_pocket]
     # Load every bundle the rows need before docking any: a missing or broken file stops the command.
     loaded = {w: load_models(w, device=args.device, temperature=args.temperature) for w in dict.fromkeys(row_weights)}
+    for name, models in loaded.items():
+        _print_caveat(name, models)
     hint = "give --pocket-center x,y,z or a pocket_center column"
     if not per_row_pocket:  # one model and one mode for every row: a mismatch fails before docking anything
         check_mode(loaded[row_weights[0]], args.weights, row_has_pocket[0], give_pocket=hint)

@@ -74,6 +74,17 @@ def save_bundle(
         torch.save(bundle, handle)
 
 
+def update_metadata(path: str | Path, **values) -> None:
+    """Set metadata entries of a bundle file in place (atomically), e.g. `caveat`: a one-line warning that
+    `predict` and `screen` print whenever the bundle is used (what its model card says users must know)."""
+    from discodock.atomic import atomic_open
+
+    bundle = _read_bundle(Path(path))
+    bundle["metadata"] = {**bundle["metadata"], **values}
+    with atomic_open(path, "wb") as handle:
+        torch.save(bundle, handle)
+
+
 def resolve_weights(name_or_path: str | Path) -> Path:
     if str(name_or_path) in SHIPPED:
         path = WEIGHTS_DIR / SHIPPED[str(name_or_path)]

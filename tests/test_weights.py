@@ -50,3 +50,14 @@ def test_every_shipped_name_has_its_bundle_and_the_mode_its_name_says(name):
     assert models.mode == ("pocket" if name.endswith("-pocket") else "blind")
     assert (models.prior is None) == name.startswith("twin")
     assert (WEIGHTS_DIR / SHIPPED[name]).with_name(SHIPPED[name].replace(".pt", "_config.yaml")).is_file()
+
+
+def test_update_metadata_adds_a_caveat_and_keeps_the_weights(tmp_path):
+    from discodock.weights import update_metadata
+
+    before = _bundle(tmp_path / "b.pt", {"prior_temperature": 0.5})
+    update_metadata(tmp_path / "b.pt", caveat="docks poorly")
+    after = load_models(tmp_path / "b.pt")
+    assert after.metadata == {"prior_temperature": 0.5, "caveat": "docks poorly"}
+    for (name, a), b in zip(before.score.state_dict().items(), after.score.state_dict().values()):
+        assert torch.equal(a, b), name

@@ -202,6 +202,20 @@ def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli
     assert example_run.code == 0 and "from disco-pocket (pocket)" in example_run.out
 
 
+def test_a_bundle_caveat_is_printed_as_a_note(cli, tmp_path: Path, example, bundles) -> None:
+    import shutil
+
+    from discodock.weights import update_metadata
+
+    weights = tmp_path / "noted.pt"
+    shutil.copy(bundles.disco, weights)
+    update_metadata(weights, caveat="trained for minutes; see its model card")
+    result = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
+                 "--weights", weights, "--out", tmp_path / "out", *FAST)
+    assert result.code == 0, result.err
+    assert f"discodock: note: {weights}: trained for minutes; see its model card" in result.err_lines
+
+
 def test_non_finite_pose_is_never_written(tmp_path: Path, example, bundles) -> None:
     """write_outputs refuses a NaN pose and leaves neither the folder nor a temporary one."""
     from discodock.chem.protein import read_protein
