@@ -85,7 +85,7 @@ def predict(args: argparse.Namespace) -> int:
     prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
     result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
     extra: dict[str, list] = {}
-    run = _run_info(args, weights, models, center)
+    run = _run_info(args, _weights_record(weights), models, center)
     if args.vina_rank:
         began = time.perf_counter()
         result, extra["vina_score"] = _rank_by_vina(protein_path, result, optimize=args.vina_rank == "optimize",
@@ -109,18 +109,22 @@ def _print_caveat(weights: object, models) -> None:
         print(f"discodock: note: {weights}: {caveat}", file=sys.stderr)
 
 
-def _run_info(args: argparse.Namespace, weights: object, models, center) -> dict:
-    """What a docking run used, for run.json beside its poses: the exact weights (path and SHA-256), mode,
-    pocket, sampling settings and seed."""
-    from discodock import __version__
+def _weights_record(weights: object) -> dict:
+    """The exact weights a run used, for run.json: the name given, the resolved file and its SHA-256."""
     from discodock.weights import file_sha256, resolve_weights
 
     path = resolve_weights(weights)
+    return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path)}
+
+
+def _run_info(args: argparse.Namespace, weights_record: dict, models, center) -> dict:
+    """What a docking run used, for run.json beside its poses: the weights (`_weights_record`), mode,
+    pocket, sampling settings and seed."""
+    from discodock import __version__
+
     return {
         "discodock": __version__,
-        "weights": str(weights),
-        "weights_file": str(path.resolve()),
-        "weights_sha256": file_sha256(path),
+        **weights_record,
         "mode": models.mode,
         "pocket_center": None if center is None else [round(float(v), 3) for v in center],
         "samples": args.samples,
@@ -232,6 +236,7 @@ def screen(args: argparse.Namespace) -> int:
     row_weights = [str(choose_weights(args.weights, pocket)) for pocket in row_has_pocket]
     # Load every bundle the rows need before docking any: a missing or broken file stops the command.
     loaded = {w: load_models(w, device=args.device, temperature=args.temperature) for w in dict.fromkeys(row_weights)}
+    weights_records = {w: _weights_record(w) for w in loaded}  # hashed once, not per row
     for name, models in loaded.items():
         _print_caveat(name, models)
     hint = "give --pocket-center x,y,z or a pocket_center column"
@@ -269,7 +274,8 @@ def screen(args: argparse.Namespace) -> int:
             prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
                                pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-            write_outputs(result, out / folders[i], run_info=_run_info(args, row_weights[i], models, row_center))
+            run = _run_info(args, weights_records[row_weights[i]], models, row_center)
+            write_outputs(result, out / folders[i], run_info=run)
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
         except InputError as error:
             record.update(status="failed", error=one_line(error))
