@@ -71,6 +71,43 @@ def modify_conformer(
     return rigid_transform(pos - center, R, tr_update) + center
 
 
+def _neighbours_per_bond(bond_index: Tensor, centre: Tensor, other: Tensor) -> tuple[Tensor, Tensor]:
+    """For bond t = (centre[t], other[t]): every (t, n) with n bonded to centre[t] and n != other[t], t ascending."""
+    src, dst = bond_index
+    order = torch.argsort(src, stable=True)
+    dst = dst[order]
+    degree = torch.bincount(src, minlength=int(centre.max()) + 1 if centre.numel() else 0)
+    first = torch.cumsum(degree, 0) - degree
+    counts = degree[centre]
+    bond = torch.repeat_interleave(torch.arange(centre.shape[0], device=centre.device), counts)
+    within = torch.arange(int(counts.sum()), device=centre.device) - (torch.cumsum(counts, 0) - counts)[bond]
+    neighbour = dst[first[centre][bond] + within]
+    keep = neighbour != other[bond]
+    return bond[keep], neighbour[keep]
+
+
+def torsion_quads(bond_index: Tensor, tor_bonds: Tensor) -> tuple[Tensor, Tensor]:
+    """Every dihedral quadruple (a, u, v, b) about each rotatable bond (u, v): a bonded to u, b to v.
+
+    bond_index [2, 2B] (both directions), tor_bonds [T, 2] -> quads [Q, 4] long and their bond ids [Q]
+    (ascending). A bond with a terminal end (no a or no b) has no quadruple.
+    """
+    if tor_bonds.shape[0] == 0:
+        empty = tor_bonds.new_zeros(0)
+        return tor_bonds.new_zeros(0, 4), empty
+    u, v = tor_bonds.T
+    bond_a, a = _neighbours_per_bond(bond_index, u, v)
+    bond_b, b = _neighbours_per_bond(bond_index, v, u)
+    num_b = torch.bincount(bond_b, minlength=tor_bonds.shape[0])
+    first_b = torch.cumsum(num_b, 0) - num_b
+    reps = num_b[bond_a]  # each a pairs with every b of its bond
+    a_id = torch.repeat_interleave(torch.arange(a.shape[0], device=a.device), reps)
+    bond = bond_a[a_id]
+    within = torch.arange(int(reps.sum()), device=a.device) - (torch.cumsum(reps, 0) - reps)[a_id]
+    b_sel = b[first_b[bond] + within]
+    return torch.stack([a[a_id], u[bond], v[bond], b_sel], dim=1), bond
+
+
 def dihedral_angles(pos: Tensor, quads: Tensor) -> Tensor:
     """IUPAC dihedral of each atom quadruple (a, b, c, d), in (-π, π]: pos [S, N, 3], quads [T, 4] -> [S, T]."""
     p = pos[:, quads]  # [S, T, 4, 3]

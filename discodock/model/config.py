@@ -47,6 +47,8 @@ class ModelConfig:
     cross_cutoff_sigma_scale: float = 3.0
     cross_max_neighbors: int | None = 12  # keep only the k nearest residues per ligand atom (None: all, as DiffDock)
     center_radius: float = 30.0  # Å, range of the distance embedding of atom -> centroid edges
+    # torsion head: + Σ_k α_k sin(kφ) over each bond's dihedrals φ, k = 1..K (0: off, as the first bundles)
+    dihedral_harmonics: int = 0
     # latents (DisCo)
     latent_mode: str = "pointer"  # 'pointer' | 'codebook' (m latents of k codes each) | 'none' (the no-latent twin)
     num_latents: int = 2  # m latents (pointers or codes)

@@ -33,6 +33,7 @@ from torch import nn
 
 from discodock.complex_graph import ComplexBatch
 from discodock.geometry import so3, torus
+from discodock.geometry.torsion import dihedral_angles, torsion_quads
 from discodock.graphs import knn_graph, radius, radius_graph, scatter
 from discodock.model.config import ModelConfig, cross_cutoff, sigmas
 from discodock.model.layers import GaussianSmearing, NodeEmbedding, TensorProductConv, mlp, pad_to, sinusoidal_embedding
@@ -396,6 +397,9 @@ class ScoreModel(nn.Module):
         self.tor_final = nn.Sequential(
             nn.Linear(2 * ns, ns, bias=False), nn.Tanh(), nn.Dropout(cfg.dropout), nn.Linear(ns, 1, bias=False)
         )
+        # and, optionally, the dihedrals themselves (a sum of single-atom messages sees them only indirectly)
+        k = cfg.dihedral_harmonics
+        self.dihedral_coefficients = mlp(2 * ns + k, ns, k, cfg.dropout) if k > 0 else None
 
     @property
     def num_latents(self) -> int:
@@ -465,7 +469,24 @@ class ScoreModel(nn.Module):
         edge_sh = o3.spherical_harmonics(self.trunk.sh_irreps, vec, normalize=True, normalization="component")
         sh = self.bond_axis_tp(edge_sh, axis_sh[bond])
         out = self.tor_conv(h.lig, torch.stack([atom, bond]), edge_attr, sh, num_tor)
-        return self.tor_final(out).squeeze(-1)
+        scores = self.tor_final(out).squeeze(-1)
+        if self.dihedral_coefficients is not None:
+            scores = scores + self._dihedral_scores(batch, h)
+        return scores
+
+    def _dihedral_scores(self, batch: ComplexBatch, h: TrunkOutput) -> Tensor:
+        """Σ_k α_k(h) sin(kφ), averaged over the bond's dihedrals φ (a, u, v, b): a torsion potential's
+        Fourier series, differentiated. Odd in φ, so the score flips sign under reflection (a pseudoscalar),
+        and symmetric in (a, u) <-> (b, v), as the dihedral is; α_k sees cos(kφ) and the scalar features."""
+        ns, num_tor = self.cfg.ns, batch.tor_bonds.shape[0]
+        quads, bond = torsion_quads(batch.lig_bond_index, batch.tor_bonds)
+        phi = dihedral_angles(batch.lig_pos.unsqueeze(0), quads).squeeze(0)
+        k = torch.arange(1, self.cfg.dihedral_harmonics + 1, device=phi.device, dtype=phi.dtype)
+        s = h.lig[:, :ns]
+        a, u, v, b = quads.T
+        features = torch.cat([s[a] + s[b], s[u] + s[v], torch.cos(k * phi[:, None])], -1)
+        per_quad = (self.dihedral_coefficients(features) * torch.sin(k * phi[:, None])).sum(-1)
+        return scatter(per_quad, bond, dim=0, dim_size=num_tor, reduce="mean")
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from discodock.geometry import (
     modify_conformer,
     rigid_transform,
 )
+from discodock.geometry.torsion import torsion_quads
 
 SMILES = "CC(=O)Nc1ccc(OCCN(C)CC(O)c2ccccc2)cc1"
 
@@ -182,3 +183,28 @@ def test_float32_and_autograd(ligand):
     assert out.dtype == torch.float32
     out.pow(2).sum().backward()
     assert torch.isfinite(delta.grad).all()
+
+
+def test_torsion_quads_are_every_dihedral_about_each_rotatable_bond(ligand):
+    mol, pos, tor_bonds, _ = ligand
+    pairs = torch.tensor([[b.GetBeginAtomIdx(), b.GetEndAtomIdx()] for b in mol.GetBonds()]).T
+    quads, bond = torsion_quads(torch.cat([pairs, pairs.flip(0)], dim=1), tor_bonds)
+    expected = sorted(
+        (t, a.GetIdx(), u, v, b.GetIdx())
+        for t, (u, v) in enumerate(tor_bonds.tolist())
+        for a in mol.GetAtomWithIdx(u).GetNeighbors() if a.GetIdx() != v
+        for b in mol.GetAtomWithIdx(v).GetNeighbors() if b.GetIdx() != u
+    )
+    assert sorted((t, *q) for t, q in zip(bond.tolist(), quads.tolist())) == expected
+    assert bond.tolist() == sorted(bond.tolist()) and len(set(bond.tolist())) == tor_bonds.shape[0]
+    # a torsion update turns every dihedral about its bond by the same angle
+    delta = random_delta(1, tor_bonds.shape[0], seed=3)
+    moved = apply_torsion_updates(pos.unsqueeze(0), tor_bonds, ligand[3], delta)
+    turned = dihedral_angles(moved, quads) - dihedral_angles(pos.unsqueeze(0), quads)
+    torch.testing.assert_close(torch.remainder(turned - delta[:, bond] + math.pi, 2 * math.pi) - math.pi,
+                               torch.zeros_like(turned), atol=1e-9, rtol=0)
+
+
+def test_torsion_quads_of_no_bonds_are_empty():
+    quads, bond = torsion_quads(torch.tensor([[0, 1], [1, 0]]), torch.zeros(0, 2, dtype=torch.long))
+    assert quads.shape == (0, 4) and bond.shape == (0,)

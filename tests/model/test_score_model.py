@@ -83,6 +83,24 @@ def test_reflection_flips_translation_not_rotation(model64, batch64):
     torch.testing.assert_close(out["rot_score"], ref["rot_score"], atol=1e-4, rtol=1e-4)
 
 
+def test_dihedral_head_is_se3_invariant_and_a_pseudoscalar(batch64):
+    """With the dihedral head (Σ_k α_k sin kφ) the torsion scores stay SE(3)-invariant; the head itself
+    flips sign under reflection, as a torsion score must (the mirror image turns the other way)."""
+    torch.manual_seed(0)
+    model = ScoreModel(ModelConfig(dihedral_harmonics=3)).double().eval()
+    assert_se3_equivariant(model, batch64, one_hot_latent(batch64, [[3, 20], [15, 2]]))
+    mirror = moved(batch64, -torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64))
+    with torch.no_grad():
+        head = model._dihedral_scores(batch64, model.trunk(batch64, T, cross_cutoff(sigmas(T, model.cfg).tr, model.cfg)))
+        head_mirror = model._dihedral_scores(mirror, model.trunk(mirror, T, cross_cutoff(sigmas(T, model.cfg).tr, model.cfg)))
+    assert head.shape == (3,) and head.abs().min() > 1e-6
+    torch.testing.assert_close(head_mirror, -head)
+
+
+def test_dihedral_head_is_off_by_default_so_first_bundles_load():
+    assert not [k for k in ScoreModel(ModelConfig()).state_dict() if "dihedral" in k]
+
+
 def test_latent_changes_output_and_none_is_null(model64, batch64):
     a = one_hot_latent(batch64, [[0, 14], [1, 20]])
     b = one_hot_latent(batch64, [[5, 30], [8, 11]])
