@@ -399,7 +399,14 @@ class ScoreModel(nn.Module):
         )
         # and, optionally, the dihedrals themselves (a sum of single-atom messages sees them only indirectly)
         k = cfg.dihedral_harmonics
-        self.dihedral_coefficients = mlp(2 * ns + k, ns, k, cfg.dropout) if k > 0 else None
+        self.dihedral_coefficients = None
+        if k > 0:
+            # an add-on: built outside the global RNG stream and starting at zero, so a model with it begins
+            # exactly as one without it (same init, same data order), which makes the two comparable
+            with torch.random.fork_rng(devices=[]):
+                self.dihedral_coefficients = mlp(2 * ns + k, ns, k, cfg.dropout)
+            nn.init.zeros_(self.dihedral_coefficients[-1].weight)
+            nn.init.zeros_(self.dihedral_coefficients[-1].bias)
 
     @property
     def num_latents(self) -> int:

@@ -88,6 +88,7 @@ def test_dihedral_head_is_se3_invariant_and_a_pseudoscalar(batch64):
     flips sign under reflection, as a torsion score must (the mirror image turns the other way)."""
     torch.manual_seed(0)
     model = ScoreModel(ModelConfig(dihedral_harmonics=3)).double().eval()
+    torch.nn.init.normal_(model.dihedral_coefficients[-1].weight)  # it starts at zero
     assert_se3_equivariant(model, batch64, one_hot_latent(batch64, [[3, 20], [15, 2]]))
     mirror = moved(batch64, -torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64))
     with torch.no_grad():
@@ -99,6 +100,23 @@ def test_dihedral_head_is_se3_invariant_and_a_pseudoscalar(batch64):
 
 def test_dihedral_head_is_off_by_default_so_first_bundles_load():
     assert not [k for k in ScoreModel(ModelConfig()).state_dict() if "dihedral" in k]
+
+
+def test_dihedral_head_starts_as_the_model_without_it(batch2):
+    """Same seed: the same initial weights and scores with and without the head, and the same RNG state after."""
+    torch.manual_seed(0)
+    plain = ScoreModel(ModelConfig()).eval()
+    after_plain = torch.rand(1)
+    torch.manual_seed(0)
+    with_head = ScoreModel(ModelConfig(dihedral_harmonics=3)).eval()
+    assert torch.equal(torch.rand(1), after_plain)
+    shared = plain.state_dict()
+    assert all(torch.equal(v, shared[k]) for k, v in with_head.state_dict().items() if "dihedral" not in k)
+    t = torch.tensor([0.3, 0.8])
+    with torch.no_grad():
+        a, b = plain(batch2, t), with_head(batch2, t)
+    for key in a:
+        torch.testing.assert_close(b[key], a[key])
 
 
 def test_latent_changes_output_and_none_is_null(model64, batch64):
