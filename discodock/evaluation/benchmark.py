@@ -29,7 +29,10 @@ ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", 
 PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt"),
                   ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin"),
                   ("disco+vina-opt-pocket", "twin+vina-opt-pocket"), ("disco+vina-opt-pocket", "disco+vina-opt"),
-                  ("twin+vina-opt-pocket", "twin+vina-opt")]
+                  ("twin+vina-opt-pocket", "twin+vina-opt"),
+                  # the current bundles against the ones they replaced (rows renamed '<method>-v1')
+                  ("disco", "disco-v1"), ("twin", "twin-v1"),
+                  ("disco+vina-opt", "disco-v1+vina-opt"), ("twin+vina-opt", "twin-v1+vina-opt")]
 VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"]}  # --vina-rank → rankings
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
