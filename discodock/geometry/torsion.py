@@ -76,7 +76,7 @@ def _neighbours_per_bond(bond_index: Tensor, centre: Tensor, other: Tensor) -> t
     src, dst = bond_index
     order = torch.argsort(src, stable=True)
     dst = dst[order]
-    degree = torch.bincount(src, minlength=int(centre.max()) + 1 if centre.numel() else 0)
+    degree = torch.bincount(src, minlength=int(centre.max()) + 1)  # callers pass at least one bond
     first = torch.cumsum(degree, 0) - degree
     counts = degree[centre]
     bond = torch.repeat_interleave(torch.arange(centre.shape[0], device=centre.device), counts)

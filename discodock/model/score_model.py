@@ -6,7 +6,8 @@ nearest residues per atom). Each layer runs four tensor-product convolutions (li
 rec→lig, lig→rec) with residual updates; the rec→rec part is ligand-independent and computed once
 per complex (see `ComplexTrunk`), which is what makes 40 samples × 20 steps affordable on a CPU.
 Heads: translation (1o) and rotation (1e) from a convolution of every ligand atom onto the ligand
-centroid; one torsion score (0o/0e mix) per rotatable bond from a bond-centred convolution.
+centroid; one torsion score (0o/0e mix) per rotatable bond from a bond-centred convolution, plus
+(`dihedral_harmonics` > 0) a Fourier series in the bond's dihedral angles.
 
 DisCo latents (Xu et al. 2024, docking): m pointer latents, each a one-hot column over the nodes of
 a complex. Node i carries z_i ∈ {0,1}^m (1 in column c when latent c points at i); z_i is an
