@@ -47,3 +47,26 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_open(path, "wb") as handle:
         handle.write(data)
+
+
+def create_if_absent(path: str | Path, text: str) -> bool:
+    """Create `path` holding `text` unless it exists; True if this call created it.
+
+    The file appears complete or not at all, and never replaces one another process made meanwhile
+    (hard link of a finished temporary file: fails if the name exists), so processes appending to a
+    shared file can all call this first and none sees it empty or loses rows to a late header."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), default_mode())
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -135,6 +135,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     """Dock the set with one model bundle, append rows, then rewrite the summary CSV and plot."""
     from tqdm import tqdm
 
+    from discodock.atomic import create_if_absent
     from discodock.weights import check_mode, choose_weights, load_models
 
     vina_box = getattr(args, "vina_box", "poses")
@@ -152,10 +153,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"
-    done = set()
-    if rows_path.is_file():
-        table = pd.read_csv(rows_path, dtype={"id": str})
-        done = set(zip(table["id"], table["method"], table["mode"]))
+    # header first, in one step: shards started together into one --out must not see an empty file
+    create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\r\n")  # csv.DictWriter's line end, as the rows
+    table = pd.read_csv(rows_path, dtype={"id": str})
+    done = set(zip(table["id"], table["method"], table["mode"]))
     vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
     rankings = ["confidence"] + vina_rankings
     labels = [method_name(method, r, vina_box) for r in rankings]
@@ -163,11 +164,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
           f"methods {', '.join(labels)}, mode {args.mode}, {args.samples} samples x {args.steps} steps, "
           f"threads {os.environ.get('OMP_NUM_THREADS')}")
-    new_file = not rows_path.is_file()
     with rows_path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS)
-        if new_file:
-            writer.writeheader()
         for paths in tqdm(todo, desc=f"{method}/{args.mode}", unit="complex"):
             start = time.perf_counter()
             try:
