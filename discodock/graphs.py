@@ -21,9 +21,16 @@ from torch_geometric.utils import scatter
 
 Tensor = torch.Tensor
 
-__all__ = ["radius", "radius_graph", "knn", "knn_graph", "scatter"]
+__all__ = ["radius", "radius_graph", "knn", "knn_graph", "ragged_arange", "scatter"]
 
 _CHUNK_PAIRS = 1 << 22  # distance entries per chunk (~16 MB in float32)
+
+
+def ragged_arange(counts: Tensor) -> tuple[Tensor, Tensor]:
+    """Segment i repeated counts[i] times, and 0 .. counts[i] - 1 within it: counts [S] -> two [sum(counts)]."""
+    segment = torch.repeat_interleave(torch.arange(counts.shape[0], device=counts.device), counts)
+    within = torch.arange(segment.shape[0], device=counts.device) - (torch.cumsum(counts, 0) - counts)[segment]
+    return segment, within
 
 
 def _ptr(batch: Tensor | None, n: int, num_graphs: int) -> list[int]:

@@ -102,3 +102,13 @@ def test_empty_and_unsorted_inputs():
 def test_scatter_is_reexported():
     src = torch.tensor([1.0, 2.0, 3.0])
     assert torch.equal(graphs.scatter(src, torch.tensor([0, 1, 0]), dim=0, reduce="sum"), torch.tensor([4.0, 2.0]))
+
+
+def test_ragged_arange_numbers_each_segment():
+    from discodock.graphs import ragged_arange
+
+    segment, within = ragged_arange(torch.tensor([2, 0, 3, 1]))
+    assert segment.tolist() == [0, 0, 2, 2, 2, 3]
+    assert within.tolist() == [0, 1, 0, 1, 2, 0]
+    empty = ragged_arange(torch.zeros(0, dtype=torch.long))
+    assert empty[0].numel() == 0 and empty[1].numel() == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from discodock.geometry.rigid import kabsch, rigid_transform
+from discodock.graphs import ragged_arange
 from discodock.geometry.so3 import axis_angle_to_matrix
 
 Tensor = torch.Tensor
@@ -78,9 +79,7 @@ def _neighbours_per_bond(bond_index: Tensor, centre: Tensor, other: Tensor) -> t
     dst = dst[order]
     degree = torch.bincount(src, minlength=int(centre.max()) + 1)  # callers pass at least one bond
     first = torch.cumsum(degree, 0) - degree
-    counts = degree[centre]
-    bond = torch.repeat_interleave(torch.arange(centre.shape[0], device=centre.device), counts)
-    within = torch.arange(int(counts.sum()), device=centre.device) - (torch.cumsum(counts, 0) - counts)[bond]
+    bond, within = ragged_arange(degree[centre])
     neighbour = dst[first[centre][bond] + within]
     keep = neighbour != other[bond]
     return bond[keep], neighbour[keep]
@@ -100,10 +99,8 @@ def torsion_quads(bond_index: Tensor, tor_bonds: Tensor) -> tuple[Tensor, Tensor
     bond_b, b = _neighbours_per_bond(bond_index, v, u)
     num_b = torch.bincount(bond_b, minlength=tor_bonds.shape[0])
     first_b = torch.cumsum(num_b, 0) - num_b
-    reps = num_b[bond_a]  # each a pairs with every b of its bond
-    a_id = torch.repeat_interleave(torch.arange(a.shape[0], device=a.device), reps)
+    a_id, within = ragged_arange(num_b[bond_a])  # each a pairs with every b of its bond
     bond = bond_a[a_id]
-    within = torch.arange(int(reps.sum()), device=a.device) - (torch.cumsum(reps, 0) - reps)[a_id]
     b_sel = b[first_b[bond] + within]
     return torch.stack([a[a_id], u[bond], v[bond], b_sel], dim=1), bond
 

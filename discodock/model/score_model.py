@@ -35,7 +35,7 @@ from torch import nn
 from discodock.complex_graph import ComplexBatch
 from discodock.geometry import so3, torus
 from discodock.geometry.torsion import dihedral_angles, torsion_quads
-from discodock.graphs import knn_graph, radius, radius_graph, scatter
+from discodock.graphs import knn_graph, radius, radius_graph, ragged_arange, scatter
 from discodock.model.config import ModelConfig, cross_cutoff, sigmas
 from discodock.model.layers import GaussianSmearing, NodeEmbedding, TensorProductConv, mlp, pad_to, sinusoidal_embedding
 
@@ -143,10 +143,8 @@ def pointer_edges(batch: ComplexBatch, rec_latent: Tensor, active: Tensor) -> Te
     res, graph = res[active[graph]], graph[active[graph]]
     counts = torch.bincount(batch.lig_batch, minlength=batch.num_graphs)
     first_atom = counts.cumsum(0) - counts
-    reps = counts[graph]
-    offsets = reps.cumsum(0) - reps
-    within = torch.arange(int(reps.sum()), device=res.device) - offsets.repeat_interleave(reps)
-    return torch.stack([first_atom[graph].repeat_interleave(reps) + within, res.repeat_interleave(reps)])
+    pick, within = ragged_arange(counts[graph])  # every atom of the chosen residue's complex
+    return torch.stack([first_atom[graph[pick]] + within, res[pick]])
 
 
 def union_edges(a: Tensor, b: Tensor, num_cols: int) -> Tensor:
