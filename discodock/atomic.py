@@ -10,7 +10,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import IO, Callable, Iterator, TextIO
 
 
 def default_mode(full: int = 0o666) -> int:
@@ -21,9 +21,9 @@ def default_mode(full: int = 0o666) -> int:
 
 
 @contextmanager
-def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[TextIO]:
-    """Open a temporary file next to `path`; on success fsync and rename it onto `path`."""
-    path = Path(path)
+def _published(path: Path, mode: str, encoding: str | None, publish: Callable[[str, Path], None]) -> Iterator[IO]:
+    """Write a temporary file next to `path`; once complete (fsynced, closed), `publish(tmp, path)` it.
+    The temporary name never outlives the call."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
@@ -33,10 +33,16 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        publish(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[TextIO]:
+    """Open a temporary file next to `path`; on success fsync and rename it onto `path`."""
+    with _published(Path(path), mode, encoding, os.replace) as handle:
+        yield handle
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -55,18 +61,9 @@ def create_if_absent(path: str | Path, text: str) -> bool:
     The file appears complete or not at all, and never replaces one another process made meanwhile
     (hard link of a finished temporary file: fails if the name exists), so processes appending to a
     shared file can all call this first and none sees it empty or loses rows to a late header."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), default_mode())
+        with _published(Path(path), "w", "utf-8", os.link) as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
         return True
     except FileExistsError:
         return False
-    finally:
-        Path(tmp).unlink(missing_ok=True)
