@@ -11,12 +11,17 @@ whose samples are almost never within 2 Å, and a classifier trained on them onl
 (measured with the first 48-minute pocket models: 1 and 6 of 2,160 sampled poses within 2 Å). So K'
 more poses per complex are made by noising the crystal pose with the forward diffusion at
 t ~ U(0, perturbed_t_max), which spans hits and near misses around the true pose.
+
+Optional ranking batches (`poses_per_group > 0`): each item is a group of poses of one complex, so
+that the confidence module can add a listwise ranking term over the poses the score model sampled
+(the choice the model makes at inference: which of one complex's samples comes first).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -40,6 +45,11 @@ class SampledPoses:
     graph: ComplexGraph  # the view (blind: as cached; pocket: a crop around a noisy centre)
     poses: Tensor  # [K, N, 3]
     rmsd: Tensor  # [K] Å to the crystal pose
+    sampled: Tensor | None = None  # [K] bool: drawn from the score model (False: a perturbed crystal pose)
+
+    def sampled_mask(self) -> Tensor:
+        """[K] bool; files written before the mask existed count every pose as sampled."""
+        return self.sampled if self.sampled is not None else torch.ones(len(self.rmsd), dtype=torch.bool)
 
 
 def pose_rmsd(poses: Tensor, reference: Tensor) -> Tensor:
@@ -67,9 +77,11 @@ def generate_poses(
                                   generator=gen, device=device, cfg=cfg.model)
         for item, view, p in zip(chunk, views, poses):
             crystal = item.crystal_pos - (view.center - item.graph.center)  # into the view's frame
-            p = torch.cat([p, perturbed_poses(view, c.perturbed_per_complex, c.perturbed_t_max, cfg, gen)])
+            perturbed = perturbed_poses(view, c.perturbed_per_complex, c.perturbed_t_max, cfg, gen)
+            sampled = torch.arange(len(p) + len(perturbed)) < len(p)
+            p = torch.cat([p, perturbed])
             finite = torch.isfinite(p).all(dim=2).all(dim=1)
-            out.append(SampledPoses(view, p[finite], pose_rmsd(p[finite], crystal)))
+            out.append(SampledPoses(view, p[finite], pose_rmsd(p[finite], crystal), sampled[finite]))
     return out
 
 
@@ -85,19 +97,41 @@ def perturbed_poses(view: ComplexGraph, num: int, t_max: float, cfg: TrainConfig
 def save_poses(samples: Sequence[SampledPoses], path: str | Path) -> None:
     """torch.save of plain tensors (written atomically)."""
     path = Path(path)
-    payload = [{"graph": {f.name: getattr(s.graph, f.name) for f in fields(s.graph)}, "poses": s.poses, "rmsd": s.rmsd}
-               for s in samples]
+    payload = [{"graph": {f.name: getattr(s.graph, f.name) for f in fields(s.graph)}, "poses": s.poses, "rmsd": s.rmsd,
+                "sampled": s.sampled_mask()} for s in samples]
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
 
 
 def load_poses(path: str | Path) -> list[SampledPoses]:
-    return [SampledPoses(ComplexGraph(**p["graph"]), p["poses"], p["rmsd"]) for p in torch.load(path, weights_only=True)]
+    return [SampledPoses(ComplexGraph(**p["graph"]), p["poses"], p["rmsd"], p.get("sampled"))
+            for p in torch.load(path, weights_only=True)]
+
+
+@dataclass
+class LabelledBatch:
+    """Posed complexes with their labels; `group` numbers the complex each pose belongs to."""
+
+    graphs: ComplexBatch
+    labels: Tensor  # [P] float: RMSD < threshold
+    rmsd: Tensor  # [P] Å
+    sampled: Tensor  # [P] bool: drawn from the score model
+    group: Tensor  # [P] long, 0..B-1
+
+    @property
+    def num_graphs(self) -> int:
+        return self.graphs.num_graphs
+
+    def to(self, device) -> "LabelledBatch":
+        return LabelledBatch(self.graphs.to(device), *(x.to(device) for x in (self.labels, self.rmsd, self.sampled, self.group)))
+
+
+Item = list[tuple[ComplexGraph, Tensor, Tensor]]  # (posed complex, RMSD, sampled) per pose of one complex
 
 
 class LabelledPoses(Dataset):
-    """Every sampled pose as one item: (complex with that ligand pose, label RMSD < threshold)."""
+    """Every sampled pose as one item (a group of one): batches mix poses of many complexes."""
 
     def __init__(self, samples: Sequence[SampledPoses], threshold: float = 2.0):
         self.samples = list(samples)
@@ -107,19 +141,53 @@ class LabelledPoses(Dataset):
     def __len__(self) -> int:
         return len(self.index)
 
-    def __getitem__(self, i: int) -> tuple[ComplexGraph, Tensor]:
+    def __getitem__(self, i: int) -> Item:
         s, k = self.index[i]
-        sample = self.samples[s]
-        return sample.graph.with_ligand_pos(sample.poses[k]), (sample.rmsd[k] < self.threshold).float()
+        return _posed(self.samples[s], torch.tensor([k]))
 
     def positive_fraction(self) -> float:
         labels = torch.cat([s.rmsd < self.threshold for s in self.samples]) if self.samples else torch.zeros(0)
         return float(labels.float().mean()) if labels.numel() else 0.0
 
 
-def collate_labelled(items: list[tuple[ComplexGraph, Tensor]]) -> tuple[ComplexBatch, Tensor]:
-    return collate([g for g, _ in items]), torch.stack([y for _, y in items])
+class PoseGroups(LabelledPoses):
+    """Each item: `group_size` poses of one complex drawn without replacement (all when it has fewer).
+    With `fixed_seed` the draw of item i is the same every epoch (validation)."""
+
+    def __init__(self, samples: Sequence[SampledPoses], threshold: float = 2.0, group_size: int = 4,
+                 fixed_seed: int | None = None):
+        super().__init__(samples, threshold)
+        if group_size < 1:
+            raise ValueError(f"group_size must be >= 1, got {group_size}")
+        self.group_size, self.fixed_seed = group_size, fixed_seed
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> Item:
+        sample = self.samples[i]
+        gen = torch.Generator().manual_seed(self.fixed_seed + i) if self.fixed_seed is not None else None
+        chosen = torch.randperm(len(sample.rmsd), generator=gen)[: self.group_size]
+        return _posed(sample, chosen)
 
 
-__all__ = ["LabelledPoses", "SampledPoses", "collate_labelled", "generate_poses", "load_poses", "perturbed_poses",
-           "pose_rmsd", "save_poses"]
+def _posed(sample: SampledPoses, chosen: Tensor) -> Item:
+    sampled = sample.sampled_mask()
+    return [(sample.graph.with_ligand_pos(sample.poses[k]), sample.rmsd[k], sampled[k]) for k in chosen.tolist()]
+
+
+def labelled_collate(threshold: float):
+    """collate_fn of LabelledPoses / PoseGroups items -> LabelledBatch."""
+    return partial(_collate, threshold=threshold)
+
+
+def _collate(items: list[Item], threshold: float) -> LabelledBatch:
+    poses = [pose for item in items for pose in item]
+    rmsd = torch.stack([r for _, r, _ in poses]).float()
+    group = torch.cat([torch.full((len(item),), g, dtype=torch.long) for g, item in enumerate(items)])
+    return LabelledBatch(collate([graph for graph, _, _ in poses]), (rmsd < threshold).float(), rmsd,
+                         torch.stack([m for _, _, m in poses]).bool(), group)
+
+
+__all__ = ["LabelledBatch", "LabelledPoses", "PoseGroups", "SampledPoses", "generate_poses", "labelled_collate",
+           "load_poses", "perturbed_poses", "pose_rmsd", "save_poses"]

@@ -74,6 +74,9 @@ class StageConfig:
     prior_temperature: float = 1.0  # confidence stage: temperature of the prior's latent draws
     perturbed_per_complex: int = 0  # confidence stage: + poses per complex, the crystal pose noised at t ~ U(0, t_max)
     perturbed_t_max: float = 0.8
+    poses_per_group: int = 0  # confidence stage: > 0 batches `batch_size` complexes x this many of their poses
+    ranking_weight: float = 0.0  # confidence stage: + this x a listwise ranking term over each group's sampled poses
+    ranking_temperature: float = 1.0  # confidence stage: Å; the ranking target is softmax(-RMSD / temperature)
     freeze_trunk_epochs: int = 5  # prior stage: the trunk (copied from the score model) is frozen this long
 
     def __post_init__(self) -> None:
@@ -82,6 +85,8 @@ class StageConfig:
             raise InputError(self.time_distribution, "time_distribution must be 'uniform' or 'beta'")
         if self.lr_schedule not in ("constant", "cosine"):
             raise InputError(self.lr_schedule, "lr_schedule must be 'constant' or 'cosine'")
+        if self.ranking_weight > 0 and self.poses_per_group < 2:
+            raise InputError("ranking_weight", "a ranking term needs poses_per_group >= 2 (poses of one complex per group)")
         if self.lr_schedule == "cosine" and self.max_steps <= 0:
             raise InputError("lr_schedule: cosine", "needs max_steps > 0 (the step at which the decay ends)")
 

@@ -94,13 +94,15 @@ class DockingDataModule(_Module):
 
 
 class ConfidenceDataModule(_Module):
-    """Confidence stage: (complex with a sampled pose, label) pairs made by `confidence_data`."""
+    """Confidence stage: sampled poses with their labels (`confidence_data`), one pose or one group of a
+    complex's poses per item; `data.batch_size` items per batch."""
 
     def __init__(self, cfg: TrainConfig, train_set: Dataset, val_set: Dataset | None):
         super().__init__(cfg.data.batch_size, cfg.data.num_workers)
-        from discodock.training.confidence_data import collate_labelled
+        from discodock.training.confidence_data import labelled_collate
 
-        self.train_set, self.val_set, self.collate = train_set, val_set, collate_labelled
+        self.train_set, self.val_set = train_set, val_set
+        self.collate = labelled_collate(cfg.confidence.rmsd_threshold)
 
 
 __all__ = ["ConfidenceDataModule", "DockingDataModule", "load_split"]

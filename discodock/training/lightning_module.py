@@ -10,7 +10,7 @@
    orientation and torsions); its trunk starts from the score model's and is frozen for the first
    `freeze_trunk_epochs` epochs (DisCo-DiffDock).
 3. `ConfidenceModule`: the confidence classifier on poses sampled by the trained score model,
-   label RMSD < threshold.
+   label RMSD < threshold (optionally + a listwise ranking term within each complex).
 
 Device placement comes from the Trainer (CPU or CUDA); nothing here names a device.
 """
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from discodock.complex_graph import ComplexBatch
-from discodock.model.confidence import ConfidenceModel
+from discodock.model.confidence import ConfidenceModel, listwise_ranking_loss
 from discodock.model.diffusion import score_matching_loss
 from discodock.model.encoder import PoseModeEncoder
 from discodock.model.layers import compile_tensor_products
@@ -34,6 +35,9 @@ from discodock.model.score_model import LatentNodes, ScoreModel
 from discodock.training._lightning import pl
 from discodock.training.config import TrainConfig, config_from_mapping
 from discodock.training.dataset import TrainBatch
+
+if TYPE_CHECKING:
+    from discodock.training.confidence_data import LabelledBatch
 
 Tensor = torch.Tensor
 
@@ -81,7 +85,7 @@ class _Stage(pl.LightningModule):
         return [p for p in self.parameters() if p.requires_grad]
 
     def training_step(self, batch, batch_idx: int) -> Tensor:
-        """Prior and confidence stages: `_step(batch)` returns (loss, …) for a (ComplexBatch, …) batch."""
+        """Prior stage: `_step(batch)` returns (loss, …) for a (ComplexBatch, …) batch."""
         loss, _, _ = self._step(batch)
         self.log("train_loss", loss, batch_size=batch[0].num_graphs, on_step=True, on_epoch=True)
         return loss
@@ -251,7 +255,8 @@ class PriorModule(_Stage):
 
 
 class ConfidenceModule(_Stage):
-    """ConfidenceModel trained as a binary classifier of RMSD < threshold on sampled poses."""
+    """ConfidenceModel trained as a binary classifier of RMSD < threshold on sampled poses, plus
+    (`ranking_weight` > 0) a listwise ranking term over the sampled poses of each complex in a batch."""
 
     stage_name = "confidence"
 
@@ -260,16 +265,28 @@ class ConfidenceModule(_Stage):
         self.model = ConfidenceModel(self.cfg.model)
         self.register_buffer("pos_weight", torch.tensor(float(pos_weight)))
 
-    def _step(self, batch: tuple[ComplexBatch, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
-        graphs, labels = batch
-        logits = self.model(graphs)
-        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float(), pos_weight=self.pos_weight)
-        return loss, logits, labels
+    def _losses(self, batch: LabelledBatch) -> tuple[Tensor, Tensor, Tensor]:
+        """(total, ranking term, logits)."""
+        logits = self.model(batch.graphs)
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, pos_weight=self.pos_weight)
+        ranking = logits.new_zeros(())
+        if self.stage.ranking_weight > 0:
+            ranking = listwise_ranking_loss(logits, batch.rmsd, batch.group, batch.sampled, self.stage.ranking_temperature)
+        return loss + self.stage.ranking_weight * ranking, ranking, logits
 
-    def validation_step(self, batch, batch_idx: int) -> None:
-        loss, logits, labels = self._step(batch)
-        acc = ((logits > 0) == labels.bool()).float().mean()
-        self.log_dict({"val_loss": loss, "val_accuracy": acc}, batch_size=batch[0].num_graphs, sync_dist=True)
+    def training_step(self, batch: LabelledBatch, batch_idx: int) -> Tensor:
+        loss, ranking, _ = self._losses(batch)
+        metrics = {"train_loss": loss} | ({"train_ranking_loss": ranking} if self.stage.ranking_weight > 0 else {})
+        self.log_dict(metrics, batch_size=batch.num_graphs, on_step=True, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch: LabelledBatch, batch_idx: int) -> None:
+        loss, ranking, logits = self._losses(batch)
+        acc = ((logits > 0) == batch.labels.bool()).float().mean()
+        metrics = {"val_loss": loss, "val_accuracy": acc}
+        if self.stage.ranking_weight > 0:
+            metrics["val_ranking_loss"] = ranking
+        self.log_dict(metrics, batch_size=batch.num_graphs, sync_dist=True)
 
     def export(self) -> dict:
         return {"kind": "confidence", "config": self.cfg.to_dict(), "model_config": self.cfg.model.to_dict(),

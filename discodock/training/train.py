@@ -151,7 +151,7 @@ def load_trained_models(run_dir: Path, device: str = "cpu"):
 def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "auto", max_minutes: float | None = None,
                          **trainer_kw) -> Path:
     """Sample poses with the trained score model (+ prior) on train and validation complexes, then fit."""
-    from discodock.training.confidence_data import LabelledPoses, generate_poses, load_poses, save_poses
+    from discodock.training.confidence_data import LabelledPoses, PoseGroups, generate_poses, load_poses, save_poses
     from discodock.training.datamodule import ConfidenceDataModule, load_split
     from discodock.training.lightning_module import ConfidenceModule
 
@@ -166,9 +166,13 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
         score_model, prior = load_trained_models(cfg.run_dir, device)
         samples = generate_poses(score_model, train_items + val_items, cfg, prior, device, seed=cfg.seed)
         save_poses(samples, poses_path)
-    n_train = len(train_items)
-    train_set = LabelledPoses(samples[:n_train], cfg.confidence.rmsd_threshold)
-    val_set = LabelledPoses(samples[n_train:], cfg.confidence.rmsd_threshold)
+    n_train, c = len(train_items), cfg.confidence
+    if c.poses_per_group > 0:
+        train_set = PoseGroups(samples[:n_train], c.rmsd_threshold, c.poses_per_group)
+        val_set = PoseGroups(samples[n_train:], c.rmsd_threshold, c.poses_per_group, fixed_seed=cfg.seed)
+    else:
+        train_set = LabelledPoses(samples[:n_train], c.rmsd_threshold)
+        val_set = LabelledPoses(samples[n_train:], c.rmsd_threshold)
     positive = train_set.positive_fraction()
     log.info("confidence data: %d train poses (%.1f %% < %.1f Å), %d val poses, sampled in %.0f s",
              len(train_set), 100 * positive, cfg.confidence.rmsd_threshold, len(val_set), time.time() - start)

@@ -162,3 +162,57 @@ def test_cosine_schedule_needs_max_steps():
         load_train_config(None, ["score.lr_schedule=linear"])
     with pytest.raises(InputError, match="frozen-trunk"):
         load_train_config(None, ["prior.lr_warmup_steps=10"])
+
+
+def test_pose_groups_batch_poses_of_one_complex_and_mark_the_sampled_ones(tmp_path):
+    from discodock.training.confidence_data import (PoseGroups, SampledPoses, labelled_collate, load_poses,
+                                                    save_poses)
+
+    graphs = [c.graph for c in _items(3)]
+    samples = []
+    for i, g in enumerate(graphs):
+        k = 5 + i
+        poses = g.lig_pos + torch.randn(k, *g.lig_pos.shape)
+        samples.append(SampledPoses(g, poses, torch.linspace(0.5, 6.0, k), torch.arange(k) < 3))
+    save_poses(samples, tmp_path / "poses.pt")
+    loaded = load_poses(tmp_path / "poses.pt")
+    assert [s.sampled.tolist() for s in loaded] == [s.sampled.tolist() for s in samples]
+
+    groups = PoseGroups(loaded, threshold=2.0, group_size=4, fixed_seed=7)
+    assert len(groups) == 3
+    item = groups[1]
+    assert len(item) == 4 and all(graph.name == graphs[1].name for graph, _, _ in item)
+    assert [float(r) for _, r, _ in item] == [float(r) for _, r, _ in groups[1]]  # fixed draw
+    batch = labelled_collate(2.0)([groups[0], groups[2]])
+    assert batch.num_graphs == 8 and batch.group.tolist() == [0] * 4 + [1] * 4
+    torch.testing.assert_close(batch.labels, (batch.rmsd < 2.0).float())
+    for p in range(8):  # each pose keeps its own RMSD and sampled flag
+        sample = (loaded[0], loaded[2])[int(batch.group[p])]
+        k = int((sample.rmsd - batch.rmsd[p]).abs().argmin())
+        torch.testing.assert_close(batch.graphs.lig_pos[batch.graphs.lig_batch == p], sample.poses[k])
+        assert bool(batch.sampled[p]) == bool(sample.sampled[k])
+
+
+def test_confidence_stage_trains_with_the_ranking_term(tmp_path):
+    from discodock.training.confidence_data import load_poses
+
+    run = train_main(
+        None,
+        TINY + [f"out_dir={tmp_path}", "name=ranked", "model.latent_mode=none", "score.max_steps=2",
+                "confidence.max_epochs=2", "confidence.samples_per_complex=3", "confidence.sampling_steps=2",
+                "confidence.perturbed_per_complex=2", "confidence.poses_per_group=4", "confidence.ranking_weight=1.0"],
+        items=_items(10),
+        accelerator="cpu",
+    )
+    metrics = pd.read_csv(run / "metrics.csv")
+    conf = metrics[metrics.stage == "confidence"]
+    assert conf["train_ranking_loss_step"].notna().any() and conf["val_ranking_loss"].notna().any()
+    poses = load_poses(run / "confidence_poses.pt")
+    assert all(s.sampled.tolist() == [True] * 3 + [False] * 2 for s in poses)  # 3 sampled, then 2 perturbed
+
+
+def test_a_ranking_term_needs_groups():
+    from discodock.errors import InputError
+
+    with pytest.raises(InputError, match="poses_per_group"):
+        load_train_config(None, ["confidence.ranking_weight=1.0"])
