@@ -154,7 +154,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"
     # header first, in one step: shards started together into one --out must not see an empty file
-    create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\r\n")  # csv.DictWriter's line end, as the rows
+    create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\n")  # "\n" as the rows below and pandas' rewrites
     table = pd.read_csv(rows_path, dtype={"id": str})
     done = set(zip(table["id"], table["method"], table["mode"]))
     vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
@@ -165,7 +165,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
           f"methods {', '.join(labels)}, mode {args.mode}, {args.samples} samples x {args.steps} steps, "
           f"threads {os.environ.get('OMP_NUM_THREADS')}")
     with rows_path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=ROW_COLUMNS, lineterminator="\n")
         for paths in tqdm(todo, desc=f"{method}/{args.mode}", unit="complex"):
             start = time.perf_counter()
             try:

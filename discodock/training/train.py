@@ -174,8 +174,9 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
         train_set = LabelledPoses(samples[:n_train], c.rmsd_threshold)
         val_set = LabelledPoses(samples[n_train:], c.rmsd_threshold)
     positive = train_set.positive_fraction()
+    count = lambda part: sum(len(s.rmsd) for s in part)  # noqa: E731
     log.info("confidence data: %d train poses (%.1f %% < %.1f Å), %d val poses, sampled in %.0f s",
-             len(train_set), 100 * positive, cfg.confidence.rmsd_threshold, len(val_set), time.time() - start)
+             count(samples[:n_train]), 100 * positive, c.rmsd_threshold, count(samples[n_train:]), time.time() - start)
     # balance the classes: weight positives by negatives / positives (bounded)
     pos_weight = min(max((1 - positive) / max(positive, 1e-3), 1.0), 20.0)
     module = ConfidenceModule(cfg.to_dict(), pos_weight=pos_weight)

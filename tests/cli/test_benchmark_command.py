@@ -63,6 +63,7 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
     assert sorted(rows.loc[rows["method"].str.endswith("-pocket"), "method"]) == ["disco+vina-opt-pocket"] * 2
     assert rows.loc[rows["method"] == "disco+vina-opt-pocket", "top1_rmsd"].notna().all()
+    assert b"\r" not in (out / "tiny.csv").read_bytes()  # one line end, as pandas writes the results it rewrites
 
     (out / "tiny_summary.csv").unlink()
     result = cli(*common, "--weights", tmp_path / "absent.pt", "--report-only")  # no model loaded, nothing docked
