@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--set", default="posebusters_v2", help="posebusters_v2, posebusters_428, timesplit_subset")
     bench.add_argument("--data", type=Path, default=None, help="data root (default ../shared/data or $DISCODOCK_DATA)")
     bench.add_argument("--layout", choices=["shared", "pdbbind"], default="shared")
-    bench.add_argument("--ids", type=Path, default=None, help="file of complex ids (one per line)")
+    bench.add_argument("--ids", type=Path, default=None,
+                       help="file of complex ids (one per line): the complexes of --data, or a shard of --set")
     bench.add_argument("--mode", choices=["blind", "pocket"], default="blind")
     bench.add_argument("--limit", type=int, default=None, help="only the first N complexes")
     bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))

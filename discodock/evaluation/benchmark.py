@@ -39,13 +39,23 @@ SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_c
 
 
 def select_complexes(args: argparse.Namespace):
-    from discodock.evaluation.datasets import default_data_root, list_complexes, load_set
+    """The complexes to run: a data folder listed by --layout (and --ids), or the named --set,
+    restricted to --ids when given without --data (a shard of the set)."""
+    from discodock.evaluation.datasets import default_data_root, list_complexes, load_set, read_ids
 
-    if args.ids is not None or args.layout == "pdbbind":
+    if args.layout == "pdbbind" or (args.ids is not None and args.data is not None):
         if args.data is None:
-            raise InputError("--data", "give the data folder for --layout pdbbind / --ids")
+            raise InputError("--data", "give the data folder for --layout pdbbind")
         return list_complexes(args.data, args.layout, args.ids)
-    return load_set(args.set, args.data or default_data_root())
+    complexes = load_set(args.set, args.data or default_data_root())
+    if args.ids is None:
+        return complexes
+    wanted = read_ids(args.ids)
+    by_id = {c.id: c for c in complexes}
+    unknown = [i for i in wanted if i not in by_id]
+    if unknown:
+        raise InputError(args.ids, f"{len(unknown)} id(s) not in set {args.set}: {', '.join(unknown[:5])}")
+    return [by_id[i] for i in wanted]
 
 
 def prepare_from_crystal(models, paths, mode: str, seed: int):

@@ -99,3 +99,24 @@ def test_method_names_say_how_the_poses_were_ranked():
     assert method_name("disco", "confidence", "pocket") == "disco"
     assert method_name("disco", "vina-opt") == "disco+vina-opt"
     assert method_name("twin", "vina", "pocket") == "twin+vina-pocket"
+
+
+def test_ids_without_data_select_a_shard_of_the_named_set(tmp_path, monkeypatch):
+    import argparse
+
+    from discodock.errors import InputError
+    from discodock.evaluation import benchmark, datasets
+
+    everything = [datasets.ComplexPaths(cid, tmp_path / cid / "protein.pdb", tmp_path / cid / "ligand.sdf")
+                  for cid in ("a", "b", "c")]
+    monkeypatch.setattr(datasets, "load_set", lambda name, root=None: everything)
+    ids = tmp_path / "shard.txt"
+    ids.write_text("c\na\n")
+    args = argparse.Namespace(set="posebusters_v2", data=None, layout="shared", ids=ids)
+    assert [c.id for c in benchmark.select_complexes(args)] == ["c", "a"]
+    args.ids = None
+    assert len(benchmark.select_complexes(args)) == 3
+    ids.write_text("a\nzz\n")
+    args.ids = ids
+    with pytest.raises(InputError, match="zz"):
+        benchmark.select_complexes(args)
