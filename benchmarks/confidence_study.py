@@ -14,6 +14,18 @@ top-pose RMSDs with the first model's (Wilcoxon signed-rank). Nothing here touch
 
 A model is a bundle (shipped name or path) or a confidence stage's `confidence.ckpt` export.
 RMSDs are the stage's own: heavy atoms in the cached order, no symmetry correction.
+
+The committed `benchmarks/results/confidence_study.csv` compares the shipped DisCo pocket confidence
+model with two retrained on 16 sampled + 8 perturbed poses per complex, in groups of 4 poses of one
+complex, 4 complexes per batch, at most 12 epochs, seed 0, without and with the listwise term. Each was
+trained in a run folder holding the score.ckpt and prior.ckpt of `runs/disco_pocket` (the training run
+of the shipped bundle), e.g. for the second (the first drops `ranking_weight` and is named
+conf_disco_bce; it sampled the poses both use):
+
+    OMP_NUM_THREADS=1 python benchmarks/train_docking.py --config configs/train_disco_pocket.yaml \
+        --accelerator cpu --threads 1 --stages confidence --set name=conf_disco_rank \
+        --set confidence.samples_per_complex=16 --set confidence.poses_per_group=4 --set data.batch_size=4 \
+        --set confidence.max_epochs=12 --set confidence.max_minutes=300 --set confidence.ranking_weight=1.0
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ class StageConfig:
     perturbed_per_complex: int = 0  # confidence stage: + poses per complex, the crystal pose noised at t ~ U(0, t_max)
     perturbed_t_max: float = 0.8
     poses_per_group: int = 0  # confidence stage: > 0 batches `batch_size` complexes x this many of their poses
-    ranking_weight: float = 0.0  # confidence stage: + this x a listwise ranking term over each group's sampled poses
+    # confidence stage: + this x a listwise ranking term over each group's sampled poses (with the pocket
+    # models' 243 complexes it did not rank validation poses better: benchmarks/confidence_study.py)
+    ranking_weight: float = 0.0
     ranking_temperature: float = 1.0  # confidence stage: Å; the ranking target is softmax(-RMSD / temperature)
     freeze_trunk_epochs: int = 5  # prior stage: the trunk (copied from the score model) is frozen this long
 
