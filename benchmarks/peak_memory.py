@@ -1,10 +1,10 @@
 """Peak memory (RSS) and seconds of `discodock predict` on the largest protein of a set.
 
 Each mode runs as its own process, measured with `os.wait4` from a small launcher (its own peak
-RSS, not this script's). Pocket mode uses a shipped pocket bundle. Blind mode uses the shipped blind bundle
-when there is one, else a randomly initialised bundle of the blind training config's sizes: memory
-and time depend on the graph and the network's sizes, not on the weights' values (the output pose
-of such a run means nothing and is not reported).
+RSS, not this script's). Pocket mode uses a shipped pocket bundle, blind mode the shipped blind one
+(`--blind-weights random`: a randomly initialised bundle of the blind training config's sizes, for
+sizes nobody has trained yet: memory and time depend on the graph and the network's sizes, not on
+the weights' values; the output pose of such a run means nothing and is not reported).
 
     OMP_NUM_THREADS=2 python benchmarks/peak_memory.py --set posebusters_428 \
         --out benchmarks/results/peak_memory.json
@@ -82,7 +82,8 @@ def main() -> None:
     parser.add_argument("--set", default="posebusters_428")
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--pocket-weights", default="disco-pocket")
-    parser.add_argument("--blind-weights", default=None, help="a blind bundle (default: random, blind config sizes)")
+    parser.add_argument("--blind-weights", default="disco",
+                        help="a blind bundle, or 'random' (random weights, sizes of --blind-config)")
     parser.add_argument("--blind-config", type=Path, default=REPO / "configs" / "train_disco.yaml")
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--steps", type=int, default=20)
@@ -98,7 +99,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         blind_weights = args.blind_weights
-        if blind_weights is None:
+        if blind_weights == "random":
             blind_weights = str(Path(tmp) / "blind_random.pt")
             random_blind_bundle(args.blind_config, Path(blind_weights))
         base = [sys.executable, "-m", "discodock.cli", "predict", "--protein", str(largest.protein), "--ligand",
@@ -119,7 +120,8 @@ def main() -> None:
         "ligand_heavy_atoms": _heavy_atoms(largest.ligand),
         "samples": args.samples, "steps": args.steps, "threads": args.threads,
         "pocket_weights": args.pocket_weights,
-        "blind_weights": args.blind_weights or f"random init, sizes of {args.blind_config.relative_to(REPO)}",
+        "blind_weights": (f"random init, sizes of {args.blind_config.relative_to(REPO)}" if args.blind_weights == "random"
+                          else args.blind_weights),
         "results": {mode: {k: v for k, v in r.items() if k != "stdout"} for mode, r in results.items()},
         "note": "seconds include Python start-up, imports and model loading (a fresh process per run)",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
