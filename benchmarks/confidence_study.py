@@ -46,16 +46,12 @@ sys.path.insert(0, str(REPO))
 
 def load_confidence(spec: str) -> torch.nn.Module:
     """A confidence model from a bundle (name or path) or a `confidence.ckpt` export."""
-    from discodock.model.config import config_from_dict
-    from discodock.model.confidence import ConfidenceModel
+    from discodock.training.train import load_confidence_export
     from discodock.weights import load_models
 
     path = Path(spec)
     if path.suffix == ".ckpt":
-        export = torch.load(path, map_location="cpu", weights_only=True)
-        model = ConfidenceModel(config_from_dict(export["model_config"]))
-        model.load_state_dict(export["confidence"])
-        return model.eval()
+        return load_confidence_export(path)
     confidence = load_models(spec).confidence
     if confidence is None:
         raise SystemExit(f"{spec}: the bundle has no confidence model")

@@ -54,8 +54,6 @@ def listwise_ranking_loss(logits: Tensor, rmsd: Tensor, group: Tensor, mask: Ten
     p = softmax(logits) and q = softmax(−rmsd / temperature) over the poses in `mask`. Groups with
     fewer than two such poses carry no ranking and are left out; zero when none is left."""
     logits, rmsd, group = logits[mask], rmsd[mask], group[mask]
-    if logits.numel() == 0:
-        return logits.sum()
     ids, group, counts = torch.unique(group, return_inverse=True, return_counts=True)
     log_p = _group_log_softmax(logits, group, len(ids))
     q = _group_log_softmax(-rmsd / temperature, group, len(ids)).exp()

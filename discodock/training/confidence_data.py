@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
-from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -127,7 +126,7 @@ class LabelledBatch:
         return LabelledBatch(self.graphs.to(device), *(x.to(device) for x in (self.labels, self.rmsd, self.sampled, self.group)))
 
 
-Item = list[tuple[ComplexGraph, Tensor, Tensor]]  # (posed complex, RMSD, sampled) per pose of one complex
+Item = list[tuple[ComplexGraph, Tensor, Tensor, Tensor]]  # (posed complex, RMSD, sampled, label) per pose of one complex
 
 
 class LabelledPoses(Dataset):
@@ -143,7 +142,10 @@ class LabelledPoses(Dataset):
 
     def __getitem__(self, i: int) -> Item:
         s, k = self.index[i]
-        return _posed(self.samples[s], torch.tensor([k]))
+        return _posed(self.samples[s], torch.tensor([k]), self.threshold)
+
+    def num_poses(self) -> int:
+        return len(self.index)
 
     def positive_fraction(self) -> float:
         labels = torch.cat([s.rmsd < self.threshold for s in self.samples]) if self.samples else torch.zeros(0)
@@ -168,26 +170,22 @@ class PoseGroups(LabelledPoses):
         sample = self.samples[i]
         gen = torch.Generator().manual_seed(self.fixed_seed + i) if self.fixed_seed is not None else None
         chosen = torch.randperm(len(sample.rmsd), generator=gen)[: self.group_size]
-        return _posed(sample, chosen)
+        return _posed(sample, chosen, self.threshold)
 
 
-def _posed(sample: SampledPoses, chosen: Tensor) -> Item:
+def _posed(sample: SampledPoses, chosen: Tensor, threshold: float) -> Item:
     sampled = sample.sampled_mask()
-    return [(sample.graph.with_ligand_pos(sample.poses[k]), sample.rmsd[k], sampled[k]) for k in chosen.tolist()]
+    return [(sample.graph.with_ligand_pos(sample.poses[k]), sample.rmsd[k], sampled[k], sample.rmsd[k] < threshold)
+            for k in chosen.tolist()]
 
 
-def labelled_collate(threshold: float):
+def collate_labelled(items: list[Item]) -> LabelledBatch:
     """collate_fn of LabelledPoses / PoseGroups items -> LabelledBatch."""
-    return partial(_collate, threshold=threshold)
-
-
-def _collate(items: list[Item], threshold: float) -> LabelledBatch:
     poses = [pose for item in items for pose in item]
-    rmsd = torch.stack([r for _, r, _ in poses]).float()
+    rmsd, sampled, labels = (torch.stack([pose[i] for pose in poses]) for i in (1, 2, 3))
     group = torch.cat([torch.full((len(item),), g, dtype=torch.long) for g, item in enumerate(items)])
-    return LabelledBatch(collate([graph for graph, _, _ in poses]), (rmsd < threshold).float(), rmsd,
-                         torch.stack([m for _, _, m in poses]).bool(), group)
+    return LabelledBatch(collate([pose[0] for pose in poses]), labels.float(), rmsd.float(), sampled.bool(), group)
 
 
-__all__ = ["LabelledBatch", "LabelledPoses", "PoseGroups", "SampledPoses", "generate_poses", "labelled_collate",
+__all__ = ["LabelledBatch", "LabelledPoses", "PoseGroups", "SampledPoses", "collate_labelled", "generate_poses",
            "load_poses", "perturbed_poses", "pose_rmsd", "save_poses"]

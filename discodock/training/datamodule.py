@@ -99,10 +99,9 @@ class ConfidenceDataModule(_Module):
 
     def __init__(self, cfg: TrainConfig, train_set: Dataset, val_set: Dataset | None):
         super().__init__(cfg.data.batch_size, cfg.data.num_workers)
-        from discodock.training.confidence_data import labelled_collate
+        from discodock.training.confidence_data import collate_labelled
 
-        self.train_set, self.val_set = train_set, val_set
-        self.collate = labelled_collate(cfg.confidence.rmsd_threshold)
+        self.train_set, self.val_set, self.collate = train_set, val_set, collate_labelled
 
 
 __all__ = ["ConfidenceDataModule", "DockingDataModule", "load_split"]

@@ -148,6 +148,17 @@ def load_trained_models(run_dir: Path, device: str = "cpu"):
     return score_model.to(device).eval(), prior
 
 
+def load_confidence_export(path: Path):
+    """The confidence model of a confidence stage's export (`confidence.ckpt`), in eval mode on the CPU."""
+    from discodock.model.confidence import ConfidenceModel
+    from discodock.model.config import config_from_dict
+
+    export = torch.load(path, map_location="cpu", weights_only=True)
+    model = ConfidenceModel(config_from_dict(export["model_config"]))
+    model.load_state_dict(export["confidence"])
+    return model.eval()
+
+
 def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "auto", max_minutes: float | None = None,
                          **trainer_kw) -> Path:
     """Sample poses with the trained score model (+ prior) on train and validation complexes, then fit."""
@@ -174,9 +185,8 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
         train_set = LabelledPoses(samples[:n_train], c.rmsd_threshold)
         val_set = LabelledPoses(samples[n_train:], c.rmsd_threshold)
     positive = train_set.positive_fraction()
-    count = lambda part: sum(len(s.rmsd) for s in part)  # noqa: E731
     log.info("confidence data: %d train poses (%.1f %% < %.1f Å), %d val poses, sampled in %.0f s",
-             count(samples[:n_train]), 100 * positive, c.rmsd_threshold, count(samples[n_train:]), time.time() - start)
+             train_set.num_poses(), 100 * positive, c.rmsd_threshold, val_set.num_poses(), time.time() - start)
     # balance the classes: weight positives by negatives / positives (bounded)
     pos_weight = min(max((1 - positive) / max(positive, 1e-3), 1.0), 20.0)
     module = ConfidenceModule(cfg.to_dict(), pos_weight=pos_weight)
@@ -189,15 +199,13 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
 
 def write_bundle(cfg: TrainConfig) -> Path:
     """Pack the run's exports into one model bundle (`discodock.weights` format): runs/<name>/bundle.pt."""
-    from discodock.model.confidence import ConfidenceModel
     from discodock.weights import save_bundle
 
     run_dir = cfg.run_dir
     score_model, prior = load_trained_models(run_dir)
     confidence = None
     if (run_dir / "confidence.ckpt").is_file():
-        confidence = ConfidenceModel(cfg.model)
-        confidence.load_state_dict(torch.load(run_dir / "confidence.ckpt", map_location="cpu", weights_only=True)["confidence"])
+        confidence = load_confidence_export(run_dir / "confidence.ckpt")
     pocket = cfg.data.mode == "pocket"
     out = run_dir / "bundle.pt"
     save_bundle(out, score_model.cfg, score_model, prior, confidence, mode=cfg.data.mode,
@@ -274,5 +282,5 @@ def train_main(
     return run_dir
 
 
-__all__ = ["STAGES", "fit_stage", "load_trained_models", "merge_metrics", "run_confidence_stage",
-           "run_prior_stage", "run_score_stage", "train_main", "write_bundle"]
+__all__ = ["STAGES", "fit_stage", "load_confidence_export", "load_trained_models", "merge_metrics",
+           "run_confidence_stage", "run_prior_stage", "run_score_stage", "train_main", "write_bundle"]

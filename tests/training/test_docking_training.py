@@ -165,8 +165,7 @@ def test_cosine_schedule_needs_max_steps():
 
 
 def test_pose_groups_batch_poses_of_one_complex_and_mark_the_sampled_ones(tmp_path):
-    from discodock.training.confidence_data import (PoseGroups, SampledPoses, labelled_collate, load_poses,
-                                                    save_poses)
+    from discodock.training.confidence_data import PoseGroups, SampledPoses, collate_labelled, load_poses, save_poses
 
     graphs = [c.graph for c in _items(3)]
     samples = []
@@ -181,9 +180,9 @@ def test_pose_groups_batch_poses_of_one_complex_and_mark_the_sampled_ones(tmp_pa
     groups = PoseGroups(loaded, threshold=2.0, group_size=4, fixed_seed=7)
     assert len(groups) == 3
     item = groups[1]
-    assert len(item) == 4 and all(graph.name == graphs[1].name for graph, _, _ in item)
-    assert [float(r) for _, r, _ in item] == [float(r) for _, r, _ in groups[1]]  # fixed draw
-    batch = labelled_collate(2.0)([groups[0], groups[2]])
+    assert len(item) == 4 and all(graph.name == graphs[1].name for graph, *_ in item)
+    assert [float(r) for _, r, *_ in item] == [float(r) for _, r, *_ in groups[1]]  # fixed draw
+    batch = collate_labelled([groups[0], groups[2]])
     assert batch.num_graphs == 8 and batch.group.tolist() == [0] * 4 + [1] * 4
     torch.testing.assert_close(batch.labels, (batch.rmsd < 2.0).float())
     for p in range(8):  # each pose keeps its own RMSD and sampled flag
