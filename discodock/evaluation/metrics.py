@@ -102,3 +102,16 @@ def mcnemar_exact(success_a, success_b) -> dict:
     only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
     p = binomtest(only_a, only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
     return {"n": int(a.size), "only_a": only_a, "only_b": only_b, "p_value": float(p)}
+
+
+def paired_bootstrap_ci(differences, level: float = 0.95, resamples: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """Percentile interval of the mean of per-complex paired differences, resampling complexes
+    with replacement (Efron & Tibshirani 1993, ch. 13): the complexes, not the poses, are the units."""
+    values = np.asarray(differences, dtype=float)
+    if values.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)

@@ -71,3 +71,18 @@ def test_wilcoxon_paired_sees_a_consistent_shift_and_ranks_failures_worst():
     failed = wilcoxon_paired(np.where(np.arange(40) < 20, np.inf, b), b)  # half of a failed
     assert failed["wilcoxon_p"] < 1e-3 and failed["median_a"] > b.max()
     assert wilcoxon_paired(b, b)["wilcoxon_p"] == 1.0
+
+
+def test_paired_bootstrap_ci_brackets_the_mean_and_narrows_with_more_complexes():
+    from discodock.evaluation.metrics import paired_bootstrap_ci
+
+    rng = np.random.default_rng(1)
+    small = rng.normal(0.3, 1.0, size=30)
+    large = rng.normal(0.3, 1.0, size=3000)
+    lo_s, hi_s = paired_bootstrap_ci(small)
+    lo_l, hi_l = paired_bootstrap_ci(large)
+    assert lo_s < small.mean() < hi_s and lo_l < large.mean() < hi_l
+    assert (hi_l - lo_l) < (hi_s - lo_s) / 5  # ~ 1/sqrt(n): 10x more complexes, ~10x narrower
+    assert lo_l == pytest.approx(0.3 - 1.96 / np.sqrt(3000) + (large.mean() - 0.3), abs=0.01)
+    assert paired_bootstrap_ci([1.0, 1.0, 1.0]) == (1.0, 1.0)
+    assert all(np.isnan(paired_bootstrap_ci([])))

@@ -1,0 +1,129 @@
+"""DisCo vs its no-latent twin over several training seeds: is the gap larger than seed noise?
+
+The shipped pocket bundles are seed 0. Seeds 1 and 2 retrain both score models (and DisCo's prior)
+with the same config, data, split and step budget, only `seed` changed, then sample PoseBusters V2
+plainly (pocket mode, 40 x 20). Without a confidence stage their sample order is arbitrary, so the
+study compares what the score models sample, not a ranking: best of 40 < 2 Å ("oracle") and the
+best-of-40 RMSD.
+
+Per seed: success with its Wilson interval, the exact McNemar test (DisCo vs twin of that seed) and
+the Wilcoxon signed-rank test of the best-of-40 RMSD. Pooled over seeds, with complexes as the units:
+each complex's success averaged over seeds per model, the mean paired difference with a bootstrap
+interval over complexes, and the Wilcoxon signed-rank test of those differences.
+
+    # train and sample (runs/seeds/lane.sh runs these per seed; ~1 h DisCo, ~0.5 h twin per seed, 1 thread)
+    OMP_NUM_THREADS=1 python benchmarks/train_docking.py --config configs/train_disco_pocket.yaml \\
+        --accelerator cpu --threads 1 --stages score prior --set seed=1 --set name=disco_pocket_s1
+    discodock benchmark --set posebusters_v2 --mode pocket --weights runs/disco_pocket_s1/bundle.pt \\
+        --method disco_s1 --threads 1 --out runs/seeds/bench_disco_pocket_s1
+    # analyse (seed 0 = the rows `disco` and `twin` of the committed benchmark)
+    python benchmarks/seed_study.py --rows benchmarks/results/posebusters_v2.csv runs/seeds/bench_*/posebusters_v2.csv
+    python benchmarks/seed_study.py --rows benchmarks/results/seed_study_rows.csv   # again, from the committed rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+# `disco` / `twin` are seed 0 (the shipped bundles); `disco_s1`, `twin_s2`, ... the retrained seeds
+METHOD = re.compile(r"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?$")
+THRESHOLD = 2.0  # Å
+
+
+def load_seed_rows(paths: list[Path], mode: str = "pocket") -> pd.DataFrame:
+    """The benchmark rows of plain DisCo / twin runs, with `model` and `seed` columns; last row wins."""
+    frames = [pd.read_csv(p, dtype={"id": str}) for p in paths]
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[rows["mode"] == mode]
+    match = rows["method"].str.extract(METHOD)
+    rows = rows[match["model"].notna()].copy()
+    rows["model"] = match.loc[rows.index, "model"]
+    rows["seed"] = match.loc[rows.index, "seed"].fillna("0").astype(int)
+    return rows.drop_duplicates(["id", "method", "mode"], keep="last").reset_index(drop=True)
+
+
+def oracle_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Best-of-N RMSD, one row per complex, one column per (model, seed), on the complexes every run has.
+    A failed complex (NaN) is a miss with an infinite RMSD."""
+    wide = rows.pivot(index="id", columns=["model", "seed"], values="oracle_rmsd")
+    complete = rows.groupby("id")["method"].nunique() == rows["method"].nunique()
+    return wide.loc[complete[complete].index].fillna(np.inf).sort_index(axis=1)
+
+
+def per_seed(wide: pd.DataFrame) -> pd.DataFrame:
+    """Success, Wilson interval and median best-of-N RMSD per (model, seed); DisCo vs twin tests per seed."""
+    from discodock.evaluation.metrics import binomial_ci, mcnemar_exact, wilcoxon_paired
+
+    out = []
+    for (model, seed), rmsd in wide.items():
+        hits = int((rmsd < THRESHOLD).sum())
+        low, high = binomial_ci(hits, len(rmsd))
+        row = {"model": model, "seed": seed, "n": len(rmsd), "oracle_success": hits / len(rmsd),
+               "ci_low": low, "ci_high": high, "median_oracle_rmsd": float(np.median(rmsd))}
+        if model == "disco" and ("twin", seed) in wide:
+            twin = wide[("twin", seed)]
+            test = mcnemar_exact(rmsd < THRESHOLD, twin < THRESHOLD)
+            row |= {"only_disco": test["only_a"], "only_twin": test["only_b"], "mcnemar_p": test["p_value"],
+                    "wilcoxon_p": wilcoxon_paired(rmsd, twin)["wilcoxon_p"]}
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def pooled(wide: pd.DataFrame) -> dict:
+    """DisCo minus twin over the seeds both have: per complex, success averaged over seeds (and the
+    median best-of-N RMSD over seeds); mean difference, bootstrap interval, Wilcoxon signed-rank p."""
+    from scipy.stats import wilcoxon
+
+    from discodock.evaluation.metrics import paired_bootstrap_ci, wilcoxon_paired
+
+    seeds = sorted(set(wide["disco"].columns) & set(wide["twin"].columns))
+    disco, twin = wide["disco"][seeds], wide["twin"][seeds]
+    diff = (disco < THRESHOLD).mean(axis=1) - (twin < THRESHOLD).mean(axis=1)
+    low, high = paired_bootstrap_ci(diff.to_numpy())
+    success_p = float(wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
+    rmsd = wilcoxon_paired(disco.median(axis=1), twin.median(axis=1))
+    by_seed = [(disco[s] < THRESHOLD).mean() - (twin[s] < THRESHOLD).mean() for s in seeds]
+    return {"seeds": " ".join(map(str, seeds)), "n": len(diff),
+            "disco_success": float((disco < THRESHOLD).to_numpy().mean()),
+            "twin_success": float((twin < THRESHOLD).to_numpy().mean()),
+            "mean_difference": float(diff.mean()), "ci_low": low, "ci_high": high, "wilcoxon_p": success_p,
+            "difference_by_seed": " ".join(f"{d:+.3f}" for d in by_seed),
+            "complexes_disco_better": int((diff > 0).sum()), "complexes_twin_better": int((diff < 0).sum()),
+            "median_oracle_rmsd_disco": rmsd["median_a"], "median_oracle_rmsd_twin": rmsd["median_b"],
+            "rmsd_wilcoxon_p": rmsd["wilcoxon_p"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from discodock.atomic import atomic_open
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=Path, nargs="+", required=True, help="benchmark rows CSVs")
+    parser.add_argument("--out-prefix", type=Path, default=REPO / "benchmarks" / "results" / "seed_study")
+    args = parser.parse_args(argv)
+
+    rows = load_seed_rows(args.rows)
+    if rows.empty:
+        raise SystemExit(f"no disco/twin pocket rows in {', '.join(map(str, args.rows))}")
+    wide = oracle_table(rows)
+    seeds = per_seed(wide)
+    summary = pd.DataFrame([pooled(wide)]) if {"disco", "twin"} <= set(wide.columns.get_level_values(0)) else None
+    prefix = args.out_prefix
+    tables = {"rows": rows.drop(columns=["model", "seed"]), "by_seed": seeds, "pooled": summary}
+    for name, table in tables.items():
+        if table is not None:
+            with atomic_open(prefix.with_name(f"{prefix.name}_{name}.csv")) as handle:
+                table.to_csv(handle, index=False, float_format="%.4f", lineterminator="\n")
+    print(f"{wide.shape[0]} complexes that every run has\n")
+    print(seeds.to_string(index=False, float_format="%.3f"))
+    if summary is not None:
+        print("\npooled over seeds:\n" + summary.T.to_string(header=False))
+
+
+if __name__ == "__main__":
+    main()
