@@ -67,6 +67,34 @@ def paired_table() -> str | None:
     return markdown(pd.DataFrame(rows))
 
 
+def seed_study_table() -> str | None:
+    """DisCo vs twin per training seed (best of 40 < 2 Å, plain sampling) and pooled over seeds."""
+    by_seed, pooled = RESULTS / "seed_study_by_seed.csv", RESULTS / "seed_study_pooled.csv"
+    if not (by_seed.is_file() and pooled.is_file()):
+        return None
+    table = pd.read_csv(by_seed)
+    rows = []
+    for seed, group in table.groupby("seed"):
+        disco, twin = (group[group["model"] == m].iloc[0] for m in ("disco", "twin"))
+        rows.append({
+            "seed": seed, "complexes": int(disco.n),
+            "best of 40 < 2 Å DisCo / twin": f"{100 * disco.oracle_success:.1f} % / {100 * twin.oracle_success:.1f} %",
+            "only DisCo / only twin": f"{int(disco.only_disco)} / {int(disco.only_twin)}",
+            "McNemar p": p_value(disco.mcnemar_p),
+            "median best-of-40 RMSD DisCo / twin": f"{disco.median_oracle_rmsd:.2f} / {twin.median_oracle_rmsd:.2f} Å",
+            "Wilcoxon p": p_value(disco.wilcoxon_p),
+        })
+    p = pd.read_csv(pooled, dtype={"seeds": str}).iloc[0]
+    line = (f"Pooled over seeds {p.seeds} ({int(p.n)} complexes; per complex, success averaged over seeds): "
+            f"DisCo {100 * p.disco_success:.1f} % vs twin {100 * p.twin_success:.1f} %, difference "
+            f"{100 * p.mean_difference:+.1f} points [{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}] (bootstrap over "
+            f"complexes), DisCo better on {int(p.complexes_disco_better)} complexes and the twin on "
+            f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank p = {p_value(p.wilcoxon_p)}); median best-of-40 "
+            f"RMSD over seeds {p.median_oracle_rmsd_disco:.2f} vs {p.median_oracle_rmsd_twin:.2f} Å "
+            f"(p = {p_value(p.rmsd_wilcoxon_p)}).")
+    return markdown(pd.DataFrame(rows)) + "\n\n" + line
+
+
 def cost_lines() -> str | None:
     """Peak memory and seconds on the largest protein, and the AR prior's share of sampling time."""
     lines = []
@@ -177,6 +205,10 @@ def main() -> None:
     paired = paired_table()
     if paired:
         print("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):\n\n" + paired + "\n")
+    seeds = seed_study_table()
+    if seeds:
+        print("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, plain sampling)\n\n"
+              + seeds + "\n")
     study = ranking_study_table()
     if study:
         print("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, "
