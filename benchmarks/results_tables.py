@@ -50,6 +50,12 @@ def p_value(p: float) -> str:
     return "< 1e-4" if p < 1e-4 else f"{p:.2g}"
 
 
+def p_clause(p: float) -> str:
+    """'p = 0.011' or 'p < 1e-4', for running text."""
+    text = p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def paired_table() -> str | None:
     """The paired tests of posebusters_v2_paired.csv: McNemar at 2 Å and Wilcoxon of top-1 RMSD."""
     path = RESULTS / "posebusters_v2_paired.csv"
@@ -89,9 +95,9 @@ def seed_study_table() -> str | None:
             f"DisCo {100 * p.disco_success:.1f} % vs twin {100 * p.twin_success:.1f} %, difference "
             f"{100 * p.mean_difference:+.1f} points [{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}] (bootstrap over "
             f"complexes), DisCo better on {int(p.complexes_disco_better)} complexes and the twin on "
-            f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank p = {p_value(p.wilcoxon_p)}); median best-of-40 "
+            f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank {p_clause(p.wilcoxon_p)}); median best-of-40 "
             f"RMSD over seeds {p.median_oracle_rmsd_disco:.2f} vs {p.median_oracle_rmsd_twin:.2f} Å "
-            f"(p = {p_value(p.rmsd_wilcoxon_p)}).")
+            f"({p_clause(p.rmsd_wilcoxon_p)}).")
     return markdown(pd.DataFrame(rows)) + "\n\n" + line
 
 

@@ -11,7 +11,8 @@ the Wilcoxon signed-rank test of the best-of-40 RMSD. Pooled over seeds, with co
 each complex's success averaged over seeds per model, the mean paired difference with a bootstrap
 interval over complexes, and the Wilcoxon signed-rank test of those differences.
 
-    # train and sample (runs/seeds/lane.sh runs these per seed; ~1 h DisCo, ~0.5 h twin per seed, 1 thread)
+    # train and sample (~1 h DisCo, ~0.5 h twin per seed on 1 thread; the trained bundles are committed
+    # in benchmarks/seed_bundles/ with their model card, so the benchmark step can start from them)
     OMP_NUM_THREADS=1 python benchmarks/train_docking.py --config configs/train_disco_pocket.yaml \\
         --accelerator cpu --threads 1 --stages score prior --set seed=1 --set name=disco_pocket_s1
     discodock benchmark --set posebusters_v2 --mode pocket --weights runs/disco_pocket_s1/bundle.pt \\
