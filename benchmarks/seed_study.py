@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, table in tables.items():
         if table is not None:
             with atomic_open(prefix.with_name(f"{prefix.name}_{name}.csv")) as handle:
-                table.to_csv(handle, index=False, float_format="%.4f", lineterminator="\n")
+                # the rows at full precision, so that a rerun from them gives the same tables
+                table.to_csv(handle, index=False, float_format=None if name == "rows" else "%.4f",
+                             lineterminator="\n")
     print(f"{wide.shape[0]} complexes that every run has\n")
     print(seeds.to_string(index=False, float_format="%.3f"))
     if summary is not None:

@@ -1,5 +1,7 @@
 """discodock.weights: bundles carry their sampling settings; `auto` picks the bundle that fits the job."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -50,6 +52,21 @@ def test_every_shipped_name_has_its_bundle_and_the_mode_its_name_says(name):
     assert models.mode == ("pocket" if name.endswith("-pocket") else "blind")
     assert (models.prior is None) == name.startswith("twin")
     assert (WEIGHTS_DIR / SHIPPED[name]).with_name(SHIPPED[name].replace(".pt", "_config.yaml")).is_file()
+
+
+SEED_BUNDLES = sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "seed_bundles").glob("*.pt"))
+
+
+@pytest.mark.parametrize("path", SEED_BUNDLES, ids=[p.stem for p in SEED_BUNDLES])
+def test_seed_study_bundles_load_as_pocket_models_without_a_ranker(path):
+    models = load_models(path)
+    assert models.mode == "pocket" and models.confidence is None  # study bundles: no confidence stage
+    assert (models.prior is None) == path.stem.startswith("twin")
+    assert path.with_name(path.stem + "_config.yaml").is_file()
+
+
+def test_the_seed_study_has_its_bundles():
+    assert len(SEED_BUNDLES) == 4
 
 
 def test_update_metadata_adds_a_caveat_and_keeps_the_weights(tmp_path):
