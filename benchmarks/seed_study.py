@@ -26,15 +26,19 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from discodock.evaluation.metrics import SUCCESS_THRESHOLD as THRESHOLD  # noqa: E402
+
 # `disco` / `twin` are seed 0 (the shipped bundles); `disco_s1`, `twin_s2`, ... the retrained seeds
 METHOD = re.compile(r"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?$")
-THRESHOLD = 2.0  # Å
 
 
 def load_seed_rows(paths: list[Path], mode: str = "pocket") -> pd.DataFrame:
@@ -79,20 +83,18 @@ def per_seed(wide: pd.DataFrame) -> pd.DataFrame:
 def pooled(wide: pd.DataFrame) -> dict:
     """DisCo minus twin over the seeds both have: per complex, success averaged over seeds (and the
     median best-of-N RMSD over seeds); mean difference, bootstrap interval, Wilcoxon signed-rank p."""
-    from scipy.stats import wilcoxon
-
     from discodock.evaluation.metrics import paired_bootstrap_ci, wilcoxon_paired
 
     seeds = sorted(set(wide["disco"].columns) & set(wide["twin"].columns))
     disco, twin = wide["disco"][seeds], wide["twin"][seeds]
-    diff = (disco < THRESHOLD).mean(axis=1) - (twin < THRESHOLD).mean(axis=1)
+    disco_hits, twin_hits = disco < THRESHOLD, twin < THRESHOLD  # complexes x seeds
+    diff = disco_hits.mean(axis=1) - twin_hits.mean(axis=1)
     low, high = paired_bootstrap_ci(diff.to_numpy())
-    success_p = float(wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
+    success_p = wilcoxon_paired(disco_hits.mean(axis=1), twin_hits.mean(axis=1))["wilcoxon_p"]
     rmsd = wilcoxon_paired(disco.median(axis=1), twin.median(axis=1))
-    by_seed = [(disco[s] < THRESHOLD).mean() - (twin[s] < THRESHOLD).mean() for s in seeds]
+    by_seed = disco_hits.mean() - twin_hits.mean()
     return {"seeds": " ".join(map(str, seeds)), "n": len(diff),
-            "disco_success": float((disco < THRESHOLD).to_numpy().mean()),
-            "twin_success": float((twin < THRESHOLD).to_numpy().mean()),
+            "disco_success": float(disco_hits.to_numpy().mean()), "twin_success": float(twin_hits.to_numpy().mean()),
             "mean_difference": float(diff.mean()), "ci_low": low, "ci_high": high, "wilcoxon_p": success_p,
             "difference_by_seed": " ".join(f"{d:+.3f}" for d in by_seed),
             "complexes_disco_better": int((diff > 0).sum()), "complexes_twin_better": int((diff < 0).sum()),
