@@ -57,9 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    predict.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize"], default=None,
+    predict.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "refine"], default=None,
                          help="rank poses by Vina score instead of confidence; 'optimize': minimise each pose "
-                              "locally with Vina first and write the minimised poses")
+                              "locally with Vina first and write the minimised poses; 'refine': then search on "
+                              "from the best distinct ones with short Vina Monte-Carlo chains (~10 s more)")
     _add_vina_box(predict)
     predict.add_argument("--pb-checks", action="store_true", help="add PoseBusters checks of every pose to poses.csv")
     _add_docking_options(predict)
@@ -85,9 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
     bench.add_argument("--report-only", action="store_true",
                        help="dock nothing: rewrite the summary, paired tests and plot from the rows CSV")
-    bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both"], default=None,
+    bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both", "refine"],
+                       default=None,
                        help="also rank the same poses by Vina score (rows '<method>+vina'), after a local Vina "
-                            "minimisation ('optimize': rows '<method>+vina-opt'), or both")
+                            "minimisation ('optimize': rows '<method>+vina-opt'), or both; 'refine': minimised, "
+                            "then Vina Monte-Carlo chains from the best distinct poses (rows '<method>+vina-refine')")
     _add_vina_box(bench)
     _add_docking_options(bench)
     _add_common(bench)

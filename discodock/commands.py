@@ -88,8 +88,8 @@ def predict(args: argparse.Namespace) -> int:
     run = _run_info(args, _weights_record(weights), models, center)
     if args.vina_rank:
         began = time.perf_counter()
-        result, extra["vina_score"] = _rank_by_vina(protein_path, result, optimize=args.vina_rank == "optimize",
-                                                    box=args.vina_box)
+        result, extra["vina_score"] = _rank_by_vina(protein_path, result, args.vina_rank, box=args.vina_box,
+                                                    seed=args.seed)
         run.update(vina_rank=args.vina_rank, vina_box=args.vina_box, vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
         began = time.perf_counter()
@@ -142,12 +142,15 @@ def _required(text: object, what: str) -> str:
     return str(text)
 
 
-def _rank_by_vina(protein_path: Path, result, optimize: bool, box: str):
-    """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'), after
-    a local minimisation with `optimize`; returns the result and the scores."""
+def _rank_by_vina(protein_path: Path, result, how: str, box: str, seed: int):
+    """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'): as
+    sampled ('score'), after a local minimisation ('optimize'), or minimised and refined ('refine');
+    returns the result and the scores."""
     from discodock.pipeline import rerank_by_vina
+    from discodock.refine import RefineSettings
 
-    ranked, scores = rerank_by_vina(result, protein_path, optimize=optimize, box=box)
+    refine = RefineSettings(seed=seed) if how == "refine" else None
+    ranked, scores = rerank_by_vina(result, protein_path, optimize=how != "score", box=box, refine=refine)
     return ranked, [round(float(s), 3) for s in scores]
 
 

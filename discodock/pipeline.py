@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
@@ -18,6 +18,9 @@ from discodock.complex_graph import ComplexGraph
 from discodock.errors import InputError
 from discodock.sampling import LowTemperature
 from discodock.weights import DockingModels
+
+if TYPE_CHECKING:
+    from discodock.refine import RefineSettings
 
 
 @dataclass
@@ -149,31 +152,42 @@ def dock(
 
 
 def rerank_by_vina(
-    result: DockingResult, protein_path: str | Path, *, optimize: bool = False, box: str = "poses"
+    result: DockingResult, protein_path: str | Path, *, optimize: bool = False, box: str = "poses",
+    refine: RefineSettings | None = None,
 ) -> tuple[DockingResult, np.ndarray]:
     """The poses ranked by Vina score (one set of grid maps for all; lower is better), and the scores
     in the new order. Poses outside the box score +inf and rank last.
 
     With `optimize`, each pose is first minimised locally by Vina (ligand flexible, receptor rigid)
-    and the minimised poses replace the sampled ones, as GNINA's `--minimize` does.
+    and the minimised poses replace the sampled ones, as GNINA's `--minimize` does. With `refine`
+    (needs `optimize`), short Monte-Carlo chains then search on from the best distinct minimised
+    poses, and each chain's best pose replaces its start (`discodock.refine`).
     box: "poses" (the poses' joint extent) or "pocket" (pocket mode only: the pocket centre, edges =
     the ligand's largest atom-atom distance + 10 Å, as the Vina baseline's box).
     """
     from dataclasses import replace
 
-    from discodock.baselines.vina import ligand_box, score_poses
+    from discodock.baselines.vina import VinaScorer, ligand_box, poses_box
     from discodock.output import pose_molecule
+    from discodock.refine import refine_poses
 
     if box not in ("poses", "pocket"):
         raise ValueError(f"box must be 'poses' or 'pocket', got {box!r}")
-    pocket = None
+    if refine is not None and not optimize:
+        raise ValueError("refinement starts from Vina-minimised poses: pass optimize=True")
+    ligand = result.complex.ligand
+    posed = [pose_molecule(ligand, pose) for pose in result.poses]
     if box == "pocket":
         if result.complex.pocket_center is None:
             raise InputError(result.complex.name, "a pocket box needs a pocket centre (pocket mode)")
-        pocket = (result.complex.pocket_center, ligand_box(result.complex.ligand))
-    posed = [pose_molecule(result.complex.ligand, pose) for pose in result.poses]
-    scores, scored = score_poses(protein_path, posed, local_optimize=optimize, box=pocket)
-    poses = np.stack([m.GetConformer().GetPositions() for m in scored]) if optimize else result.poses
+        scorer = VinaScorer(protein_path, result.complex.pocket_center, ligand_box(ligand))
+    else:
+        scorer = VinaScorer(protein_path, *poses_box(posed))
+    scored = [scorer(pose, optimize) for pose in posed]
+    scores = np.array([energy for energy, _ in scored])
+    poses = np.stack([pose.GetConformer().GetPositions() for _, pose in scored]) if optimize else result.poses
+    if refine is not None:
+        scores, poses = refine_poses(lambda pose: scorer(pose, local_optimize=True), ligand, poses, scores, refine)
     order = np.argsort(scores, kind="stable")
     ranked = replace(result, poses=poses[order], confidence=result.confidence[order],
                      latents=[result.latents[i] for i in order])

@@ -213,52 +213,70 @@ def dock_with_vina(
     return list(zip(poses, [float(e) for e in energies]))
 
 
+class VinaScorer:
+    """One receptor and one set of Vina grid maps (box `center`, `edges` in Å) for many poses of a ligand.
+
+    Setting a ligand is Vina's slow step (~0.1-0.25 s for a drug-sized one; the minimisation itself is
+    milliseconds), so callers should score each pose once.
+    """
+
+    def __init__(self, protein_pdb: str | Path, center: np.ndarray, edges: np.ndarray):
+        self.center = np.asarray(center, dtype=float).reshape(3)
+        self.edges = np.asarray(edges, dtype=float).reshape(3)
+        self._vina = _vina(prepare_receptor(protein_pdb), cpu=1, seed=DEFAULT_SEED)
+        self._vina.compute_vina_maps(center=self.center.tolist(), box_size=self.edges.tolist())
+
+    def __call__(self, pose: Chem.Mol, local_optimize: bool = False) -> tuple[float, Chem.Mol]:
+        """(Vina score in kcal/mol, pose): the heavy-atom `pose` as given, or minimised by Vina with
+        `local_optimize`. A pose with an atom outside the box scores +inf and comes back unchanged."""
+        heavy = Chem.RemoveHs(pose)
+        self._vina.set_ligand_from_string(ligand_pdbqt(Chem.AddHs(heavy, addCoords=True)))  # keep the pose, place H
+        try:
+            energy = (self._vina.optimize() if local_optimize else self._vina.score())[0]
+        except RuntimeError as error:  # Vina's only complaint about a valid ligand: outside the maps
+            if "outside the grid box" not in str(error):
+                raise
+            return float("inf"), heavy
+        if not local_optimize:
+            return float(energy), heavy
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "pose.pdbqt"
+            self._vina.write_pose(str(path), overwrite=True)
+            return float(energy), _poses_from_vina(path.read_text(), heavy)[0]
+
+
+def poses_box(poses: Sequence[Chem.Mol], padding: float = BOX_PADDING, max_box: float = 40.0
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Box (centre, edges) around many poses: their joint extent + `padding`, at most `max_box` Å per
+    axis around their median centroid (robust to a few strays)."""
+    heavy = [Chem.RemoveHs(p).GetConformer().GetPositions() for p in poses]
+    center = np.median([pos.mean(0) for pos in heavy], axis=0)
+    edges = np.minimum(2 * np.abs(np.concatenate(heavy) - center).max(0) + padding, max_box)
+    return center, edges
+
+
 def score_poses(
     protein_pdb: str | Path,
     poses: Sequence[Chem.Mol],
     *,
     local_optimize: bool = False,
-    padding: float = BOX_PADDING,
-    max_box: float = 40.0,
     box: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[Chem.Mol]]:
     """Vina scores (kcal/mol, lower is better) of many poses of one ligand in one receptor.
 
     One receptor and one set of grid maps serve every pose. The box is `box` (centre, edges) when
-    given, else the poses' joint extent + `padding`, at most `max_box` Å per axis around their median
-    centroid (robust to a few strays). A pose with an atom outside the box scores +inf, so it ranks last. With
-    `local_optimize`, each pose is first minimised by Vina and the minimised poses are returned
-    (else the input poses).
+    given, else `poses_box(poses)`. A pose with an atom outside the box scores +inf, so it ranks last.
+    With `local_optimize`, each pose is first minimised by Vina and the minimised poses are returned
+    (else the input poses, without hydrogens).
     """
     if not poses:
         return np.zeros(0), []
     for pose in poses:
         if pose.GetNumConformers() == 0:
             raise InputError(_label(pose), "pose has no coordinates")
-    heavy = [Chem.RemoveHs(p) for p in poses]
-    if box is None:
-        coords = np.concatenate([p.GetConformer().GetPositions() for p in heavy])
-        center = np.median([p.GetConformer().GetPositions().mean(0) for p in heavy], axis=0)
-        edges = np.minimum(2 * np.abs(coords - center).max(0) + padding, max_box)
-    else:
-        center, edges = (np.asarray(b, dtype=float).reshape(3) for b in box)
-    v = _vina(prepare_receptor(protein_pdb), cpu=1, seed=DEFAULT_SEED)
-    v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in edges])
-    energies, out = np.full(len(poses), np.inf), list(heavy)
-    with tempfile.TemporaryDirectory() as tmp:
-        for k, pose in enumerate(heavy):
-            v.set_ligand_from_string(ligand_pdbqt(Chem.AddHs(pose, addCoords=True)))  # keep the pose, place H
-            try:
-                energies[k] = (v.optimize() if local_optimize else v.score())[0]
-            except RuntimeError as error:  # Vina's only complaint about a valid ligand: outside the maps
-                if "outside the grid box" not in str(error):
-                    raise
-                continue
-            if local_optimize:
-                path = Path(tmp) / f"pose{k}.pdbqt"
-                v.write_pose(str(path), overwrite=True)
-                out[k] = _poses_from_vina(path.read_text(), pose)[0]
-    return energies, out
+    scorer = VinaScorer(protein_pdb, *(box if box is not None else poses_box(poses)))
+    scored = [scorer(pose, local_optimize) for pose in poses]
+    return np.array([energy for energy, _ in scored]), [pose for _, pose in scored]
 
 
 def vina_score(protein_pdb: str | Path, pose_mol: Chem.Mol, local_optimize: bool = False) -> float:

@@ -30,10 +30,12 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-o
                   ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin"),
                   ("disco+vina-opt-pocket", "twin+vina-opt-pocket"), ("disco+vina-opt-pocket", "disco+vina-opt"),
                   ("twin+vina-opt-pocket", "twin+vina-opt"),
+                  ("disco+vina-refine", "twin+vina-refine"), ("disco+vina-refine", "disco+vina-opt"),
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')
                   ("disco", "disco-v1"), ("twin", "twin-v1"),
                   ("disco+vina-opt", "disco-v1+vina-opt"), ("twin+vina-opt", "twin-v1+vina-opt")]
-VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"]}  # --vina-rank → rankings
+# --vina-rank → rankings
+VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"], "refine": ["vina-refine"]}
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
 
@@ -79,11 +81,12 @@ def prepare_from_crystal(models, paths, mode: str, seed: int):
 def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
                    check_validity: bool, vina_rankings: Sequence[str] = (), vina_box: str = "poses") -> dict[str, dict]:
     """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
-    'vina' (the same sampled poses ranked by Vina score) and 'vina-opt' (each pose minimised locally
-    by Vina, then ranked by its score), in `vina_box` (see `rerank_by_vina`). A Vina ranking's seconds
-    include the sampling."""
+    'vina' (the same sampled poses ranked by Vina score), 'vina-opt' (each pose minimised locally
+    by Vina, then ranked by its score) and 'vina-refine' (minimised, then Monte-Carlo refined, seeded
+    by `seed`), in `vina_box` (see `rerank_by_vina`). A Vina ranking's seconds include the sampling."""
     from discodock.evaluation.rmsd import symmetry_rmsd
     from discodock.pipeline import dock, rerank_by_vina
+    from discodock.refine import RefineSettings
 
     start = time.perf_counter()
     crystal, prepared = prepare_from_crystal(models, paths, mode, seed)
@@ -92,7 +95,9 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
     for ranking in vina_rankings:
         began = time.perf_counter()
-        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking == "vina-opt", box=vina_box)
+        refine = RefineSettings(seed=seed) if ranking == "vina-refine" else None
+        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking != "vina", box=vina_box,
+                                         refine=refine)
         rankings[ranking] = (by_vina, scores[0], time.perf_counter() - began)
     rows = {}
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
@@ -123,7 +128,7 @@ def default_method_name(weights: str | Path, temperature: str | None) -> str:
 
 
 def method_name(method: str, ranking: str, vina_box: str = "poses") -> str:
-    """Row label: the model's name, '+vina' or '+vina-opt' when its poses are ranked by Vina score,
+    """Row label: the model's name, '+vina', '+vina-opt' or '+vina-refine' when its poses are ranked by Vina score,
     then '-pocket' when Vina's box was the pocket's."""
     if ranking == "confidence":
         return method

@@ -58,6 +58,14 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     assert (by_method["disco+vina-opt"] <= by_method["disco+vina"] + 1e-3).all()
     assert set(pd.read_csv(out / "tiny_summary.csv")["method"]) == {"disco", "disco+vina", "disco+vina-opt"}
 
+    # Monte-Carlo refinement from the minimised poses: chains only replace poses by lower-scoring ones
+    assert cli(*common, "--vina-rank", "refine").code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    by_method = rows.set_index(["method", "id"])["confidence"]
+    assert (by_method["disco+vina-refine"] <= by_method["disco+vina-opt"] + 1e-3).all()
+    rows = rows[rows["method"] != "disco+vina-refine"]
+    rows.to_csv(out / "tiny.csv", index=False)  # as before, for the counts below
+
     # the pocket's box for Vina: rows of their own, beside the joint-extent ones
     assert cli(*common, "--vina-rank", "optimize", "--vina-box", "pocket").code == 0
     rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})

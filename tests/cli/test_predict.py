@@ -326,12 +326,13 @@ def test_vina_ranking_and_posebusters_columns(tmp_path: Path, example, bundles) 
     run = subprocess.run(
         [sys.executable, "-m", "discodock.cli", "predict", "--protein", str(example.protein), "--ligand",
          str(example.ligand), "--pocket-ligand", str(example.ligand), "--weights", str(bundles.disco), "--out",
-         str(out), "--vina-rank", "optimize", "--pb-checks", *FAST],
+         str(out), "--vina-rank", "refine", "--pb-checks", *FAST],
         capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
     table = pd.read_csv(out / "poses.csv")
-    assert table["vina_score"].is_monotonic_increasing  # minimised by Vina, ranked by its score, best first
+    assert table["vina_score"].is_monotonic_increasing  # minimised and refined by Vina, ranked by its score
+    assert json.loads((out / "run.json").read_text())["vina_rank"] == "refine"
     assert np.isfinite(table["vina_score"].iloc[0])  # only poses far outside the shared box score inf
     assert {"pb_valid", "pb_mol_pred_loaded"} <= set(table.columns)
     assert table["pb_mol_pred_loaded"].all()

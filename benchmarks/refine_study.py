@@ -1,0 +1,92 @@
+"""Does Monte-Carlo refinement in Vina's energy (`--vina-rank refine`) beat plain Vina minimisation?
+Decided off the test set.
+
+Complexes: the validation split of a training config plus the 8 PDBBind time-split complexes (as
+ranking_study.py), never PoseBusters V2. For each complex and model: dock (pocket mode, 40 x 20)
+and write the benchmark's rows for two rankings of the same samples: 'vina-opt' (every pose
+minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains of
+`discodock.refine`, default settings). Resumable: rows are appended per complex and model.
+
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket
+    python benchmarks/refine_study.py --summarize
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+
+import pandas as pd
+import torch
+
+from ranking_study import REPO, append_rows, finished, study_complexes, study_parser
+
+RANKINGS = ["vina-opt", "vina-refine"]
+COLUMNS = ["id", "model", "ranking", "top1_rmsd", "oracle_rmsd", "vina_score", "seconds"]
+
+
+def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
+    from discodock.evaluation.benchmark import dock_and_score
+
+    rows = dock_and_score(models, paths, mode="pocket", samples=samples, steps=steps, seed=0, device="cpu",
+                          check_validity=False, vina_rankings=RANKINGS)
+    return pd.DataFrame([{"id": paths.id, "ranking": r, "top1_rmsd": rows[r]["top1_rmsd"],
+                          "oracle_rmsd": rows[r]["oracle_rmsd"], "vina_score": rows[r]["confidence"],
+                          "seconds": rows[r]["seconds"]} for r in RANKINGS])
+
+
+def summarize(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per model and ranking: top-1 and oracle success at 2 Å, and the McNemar test of refine vs opt."""
+    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, binomial_ci, mcnemar_exact
+
+    out = []
+    for model, group in rows.groupby("model"):
+        hits = group.pivot(index="id", columns="ranking", values="top1_rmsd").dropna() < SUCCESS_THRESHOLD
+        oracle = group.pivot(index="id", columns="ranking", values="oracle_rmsd").loc[hits.index] < SUCCESS_THRESHOLD
+        seconds = group.pivot(index="id", columns="ranking", values="seconds").loc[hits.index]
+        test = mcnemar_exact(hits["vina-refine"], hits["vina-opt"])
+        for ranking in RANKINGS:
+            low, high = binomial_ci(int(hits[ranking].sum()), len(hits))
+            out.append({"model": model, "ranking": ranking, "n": len(hits), "top1_success": hits[ranking].mean(),
+                        "ci_low": low, "ci_high": high, "oracle_success": oracle[ranking].mean(),
+                        "median_seconds": seconds[ranking].median(),
+                        **({"only_refine": test["only_a"], "only_opt": test["only_b"], "p_value": test["p_value"]}
+                           if ranking == "vina-refine" else {})})
+    return pd.DataFrame(out)
+
+
+def main() -> None:
+    from discodock.atomic import atomic_write_text
+    from discodock.errors import InputError
+    from discodock.evaluation.datasets import default_data_root
+    from discodock.refine import RefineSettings
+    from discodock.weights import load_models
+
+    args = study_parser(__doc__.splitlines()[0], "refine_study.csv").parse_args()
+    if not args.summarize:
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
+        done = finished(args.out, ["id", "model"])
+        for name in args.models:
+            models = load_models(name)
+            for paths in complexes:
+                if (paths.id, name) in done:
+                    continue
+                try:
+                    table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
+                except InputError as error:  # reported and left out of the study
+                    print(f"{name} {paths.id}: failed: {error}", flush=True)
+                    continue
+                append_rows(args.out, table)
+                print(f"{name} {paths.id}: top-1 " + ", ".join(
+                    f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])), flush=True)
+
+    summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
+    atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))
+    print(summary.to_string(index=False))
+    print(json.dumps({"config": str(args.config.relative_to(REPO)), "refine": asdict(RefineSettings())}))
+
+
+if __name__ == "__main__":
+    main()
