@@ -62,11 +62,13 @@ def test_seed_study_bundles_load_as_pocket_models_without_a_ranker(path):
     models = load_models(path)
     assert models.mode == "pocket" and models.confidence is None  # study bundles: no confidence stage
     assert (models.prior is None) == path.stem.startswith("twin")
+    assert models.config.latent_mode == ("codebook" if "codebook" in path.stem else
+                                         "none" if path.stem.startswith("twin") else "pointer")
     assert path.with_name(path.stem + "_config.yaml").is_file()
 
 
 def test_the_seed_study_has_its_bundles():
-    assert len(SEED_BUNDLES) == 4
+    assert len(SEED_BUNDLES) == 5  # seeds 1 and 2 of DisCo and the twin, and the codebook variant (seed 0)
 
 
 def test_update_metadata_adds_a_caveat_and_keeps_the_weights(tmp_path):

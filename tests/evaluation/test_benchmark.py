@@ -10,7 +10,7 @@ def rows() -> pd.DataFrame:
     # complex b failed for disco (NaN = miss); twin has not run c yet
     return pd.DataFrame({
         "id": ["a", "b", "c", "a", "b"], "method": ["disco"] * 3 + ["twin"] * 2, "mode": ["pocket"] * 5,
-        "top1_rmsd": [1.0, np.nan, 1.5, 3.0, 1.0], "oracle_rmsd": [0.5, 1.0, 1.0, 1.0, 1.0],
+        "top1_rmsd": [1.0, np.nan, 1.5, 3.0, 1.0], "oracle_rmsd": [0.5, np.nan, 1.0, 3.0, 1.0],
         "pb_valid": [True, "", False, True, True], "seconds": [2.0, 4.0, 6.0, 1.0, 3.0],
     })
 
@@ -28,6 +28,9 @@ def test_paired_comparison_uses_complexes_both_ran(rows):
     (result,) = paired_comparison(rows).to_dict("records")
     assert result["n"] == 2  # a and b; c only ran for disco
     assert (result["only_a"], result["only_b"]) == (1, 1)  # a: disco only; b: twin only (disco failed)
+    # best of N: a: disco only (the twin's best is 3 Å); b: twin only (disco failed)
+    assert (result["oracle_only_a"], result["oracle_only_b"]) == (1, 1)
+    assert result["oracle_success_a"] == result["oracle_success_b"] == 0.5
 
 
 def test_report_pairs_disco_with_twin_for_each_ranking(tmp_path, rows):
