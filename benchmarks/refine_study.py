@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import pandas as pd
 import torch
 
-from ranking_study import REPO, append_rows, finished, study_complexes, study_parser
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from ranking_study import append_rows, finished, study_complexes, study_parser  # noqa: E402  (same complexes)
 
 RANKINGS = ["vina-opt", "vina-refine"]
 COLUMNS = ["id", "model", "ranking", "top1_rmsd", "oracle_rmsd", "vina_score", "seconds"]

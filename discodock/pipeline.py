@@ -161,7 +161,8 @@ def rerank_by_vina(
     With `optimize`, each pose is first minimised locally by Vina (ligand flexible, receptor rigid)
     and the minimised poses replace the sampled ones, as GNINA's `--minimize` does. With `refine`
     (needs `optimize`), short Monte-Carlo chains then search on from the best distinct minimised
-    poses, and each chain's best pose replaces its start (`discodock.refine`).
+    poses, and each chain's best pose replaces its start (`discodock.refine`; it keeps the start's
+    confidence and latent).
     box: "poses" (the poses' joint extent) or "pocket" (pocket mode only: the pocket centre, edges =
     the ligand's largest atom-atom distance + 10 Å, as the Vina baseline's box).
     """

@@ -47,7 +47,7 @@ def mutate_pose(pos: np.ndarray, bonds: Sequence[tuple[int, int]], moving: Seque
                 rng: np.random.Generator, amplitude: float = 2.0) -> np.ndarray:
     """Vina's mutation of a pose [N, 3]: one of 2 + T degrees of freedom, uniformly — a translation
     by `amplitude` × a point in the unit ball, a rotation about the centroid by a rotation vector of
-    (`amplitude` / radius of gyration) × a point in the unit ball, or torsion t set turned by an angle
+    (`amplitude` / radius of gyration) × a point in the unit ball, or torsion t turned by an angle
     uniform in [-π, π) (its `moving[t]` atoms about the bond `bonds[t]` = (u, v))."""
     pos = np.array(pos, dtype=float)
     which = rng.integers(2 + len(bonds))

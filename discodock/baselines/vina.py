@@ -217,7 +217,7 @@ class VinaScorer:
     """One receptor and one set of Vina grid maps (box `center`, `edges` in Å) for many poses of a ligand.
 
     Setting a ligand is Vina's slow step (~0.1-0.25 s for a drug-sized one; the minimisation itself is
-    milliseconds), so callers should score each pose once.
+    milliseconds), so each pose costs about that, scored or minimised.
     """
 
     def __init__(self, protein_pdb: str | Path, center: np.ndarray, edges: np.ndarray):
