@@ -45,6 +45,15 @@ def _add_vina_box(parser: argparse.ArgumentParser) -> None:
                              "(pocket mode: its centre, ligand diameter + 10 Å; poses outside rank last)")
 
 
+def _add_vina_ranking(parser: argparse.ArgumentParser) -> None:
+    """--vina-rank and --vina-box of the docking commands (predict, screen)."""
+    parser.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "refine"], default=None,
+                        help="rank poses by Vina score instead of confidence; 'optimize': minimise each pose "
+                             "locally with Vina first and write the minimised poses; 'refine': then search on "
+                             "from the best distinct ones with short Vina Monte-Carlo chains (~5-10 s more)")
+    _add_vina_box(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="discodock", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,11 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    predict.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "refine"], default=None,
-                         help="rank poses by Vina score instead of confidence; 'optimize': minimise each pose "
-                              "locally with Vina first and write the minimised poses; 'refine': then search on "
-                              "from the best distinct ones with short Vina Monte-Carlo chains (~10 s more)")
-    _add_vina_box(predict)
+    _add_vina_ranking(predict)
     predict.add_argument("--pb-checks", action="store_true", help="add PoseBusters checks of every pose to poses.csv")
     _add_docking_options(predict)
     _add_common(predict)
@@ -70,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--csv", type=Path, required=False)
     screen.add_argument("--out", type=Path, default=Path("discodock_screen"))
     screen.add_argument("--pocket-center", help="pocket mode for every row: centre x,y,z in Å")
+    _add_vina_ranking(screen)
     _add_docking_options(screen)
     _add_common(screen)
 

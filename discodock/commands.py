@@ -15,8 +15,8 @@ from discodock.errors import one_line
 from discodock.errors import InputError
 
 SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")
-SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "weights", "status",
-                   "error", "top_confidence", "seconds")
+SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "weights", "ranking",
+                   "status", "error", "top_confidence", "top_vina_score", "seconds")
 
 
 def _example_paths() -> tuple[Path, Path]:
@@ -210,12 +210,20 @@ def _load_summary(path: Path) -> dict[int, dict]:
     return {int(row["row"]): row for row in table.to_dict("records")}
 
 
-def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str) -> bool:
+def _ranking(args: argparse.Namespace) -> str:
+    """How poses are ranked: 'confidence', or 'vina-<how>' (+ '-pocket' for the pocket's box)."""
+    if not args.vina_rank:
+        return "confidence"
+    return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
+
+
+def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str) -> bool:
     """A summary row counts as done only if it docked, its folder exists, it describes this same CSV row,
-    and it used these weights (a summary written before the `weights` column existed does not say)."""
+    and it used these weights and this ranking (a summary written before the `weights` or `ranking`
+    column existed does not say; before `ranking`, every screen ranked by confidence)."""
     if record is None or record.get("status") != "ok" or not out_dir.is_dir():
         return False
-    if record.get("weights") not in ("", None, weights):
+    if record.get("weights") not in ("", None, weights) or (record.get("ranking") or "confidence") != ranking:
         return False
     return all(str(record.get(c, "")) == str(row[c]) for c in SCREEN_COLUMNS)
 
@@ -256,13 +264,15 @@ def screen(args: argparse.Namespace) -> int:
         with atomic_open(summary_path) as handle:
             pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).to_csv(handle, index=False)
 
+    ranking = _ranking(args)
     todo = [i for i in range(len(table))
-            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i])]
+            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i], ranking)]
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
-                  "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "", "status": "",
-                  "error": "", "top_confidence": "", "seconds": ""}
+                  "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "",
+                  "ranking": ranking, "status": "", "error": "", "top_confidence": "", "top_vina_score": "",
+                  "seconds": ""}
         start = time.perf_counter()
         try:
             if row.protein_path not in proteins:
@@ -278,7 +288,13 @@ def screen(args: argparse.Namespace) -> int:
                                pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
             result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
             run = _run_info(args, weights_records[row_weights[i]], models, row_center)
-            write_outputs(result, out / folders[i], run_info=run)
+            extra: dict[str, list] = {}
+            if args.vina_rank:
+                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), result, args.vina_rank,
+                                                            box=args.vina_box, seed=args.seed)
+                run.update(vina_rank=args.vina_rank, vina_box=args.vina_box)
+                record["top_vina_score"] = extra["vina_score"][0]
+            write_outputs(result, out / folders[i], extra_columns=extra, run_info=run)
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
         except InputError as error:
             record.update(status="failed", error=one_line(error))

@@ -248,3 +248,27 @@ def test_unreadable_weights_stop_a_screen_with_pocket_column_before_any_row(cli,
     result = cli("screen", "--csv", csv, "--out", tmp_path / "out", "--weights", tmp_path / "typo.pt", *FAST)
     assert result.code == 2 and "typo.pt" in result.err and "no such weights file" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_vina_ranking_per_row_and_a_new_ranking_docks_again(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    pytest.importorskip("vina")
+    csv = write_csv(tmp_path / "pairs.csv", [("a", example.protein, "c1ccccc1O"), ("b", example.protein, "C1CC(")])
+    out = tmp_path / "out"
+    result = cli(*screen_args(csv, out, example, bundles), "--vina-rank", "optimize")
+    assert result.code == 0, result.err
+    summary = read_summary(out).set_index("complex_name")
+    assert summary.loc["a", "status"] == "ok" and summary.loc["b", "status"] == "failed"  # the bad row only
+    assert (summary["ranking"] == "vina-optimize").all()
+    poses = pd.read_csv(out / "a" / "poses.csv")
+    assert poses["vina_score"].is_monotonic_increasing  # minimised by Vina, best first
+    assert float(summary.loc["a", "top_vina_score"]) == pytest.approx(poses["vina_score"].iloc[0])
+    assert json.loads((out / "a" / "run.json").read_text())["vina_rank"] == "optimize"
+
+    docked = counting(monkeypatch, "dock")
+    assert cli(*screen_args(csv, out, example, bundles), "--vina-rank", "optimize").code == 0
+    assert docked == []  # same ranking: row a is done (row b fails again before docking)
+    assert cli(*screen_args(csv, out, example, bundles)).code == 0
+    assert docked == ["a"]  # ranked by confidence now: docked again
+    assert read_summary(out).set_index("complex_name").loc["a", "ranking"] == "confidence"
+    assert "vina_score" not in pd.read_csv(out / "a" / "poses.csv").columns
+    assert_complete(out)
