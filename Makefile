@@ -14,7 +14,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/discodock predict --example --out demo_out --overwrite --threads 2
+	$(BIN)/discodock predict --example --out demo_out --overwrite --threads 2 --vina-rank refine
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
