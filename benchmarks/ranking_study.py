@@ -70,6 +70,31 @@ def append_rows(out: Path, table: pd.DataFrame) -> None:
         handle.write(text)
 
 
+def run_study(args: argparse.Namespace, study_one, columns: list[str], describe) -> None:
+    """Dock every study complex with every model of `args.models`, skipping (id, model) pairs already in
+    `args.out`: `study_one(models, paths, samples, steps)` gives a complex's rows, appended in one write;
+    `describe(table)` ends its progress line. A complex that fails is reported and has no rows."""
+    from discodock.errors import InputError
+    from discodock.evaluation.datasets import default_data_root
+    from discodock.weights import load_models
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
+    done = finished(args.out, ["id", "model"])
+    for name in args.models:
+        models = load_models(name)
+        for paths in complexes:
+            if (paths.id, name) in done:
+                continue
+            try:
+                table = study_one(models, paths, args.samples, args.steps).assign(model=name)[columns]
+            except InputError as error:  # reported and left out of the study (it has no rows)
+                print(f"{name} {paths.id}: failed: {error}", flush=True)
+                continue
+            append_rows(args.out, table)  # one write per complex and model
+            print(f"{name} {paths.id}: {describe(table)}", flush=True)
+
+
 def neighbor_counts(ligand, poses: np.ndarray, cutoff: float = 2.0) -> np.ndarray:
     """For each pose, how many other poses lie within `cutoff` Å (symmetry-corrected RMSD)."""
     from discodock.evaluation.rmsd import pairwise_symmetry_rmsd
@@ -136,28 +161,11 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     from discodock.atomic import atomic_write_text
-    from discodock.errors import InputError
-    from discodock.evaluation.datasets import default_data_root
-    from discodock.weights import load_models
 
     args = study_parser(__doc__.splitlines()[0], "ranking_study.csv").parse_args()
 
     if not args.summarize:
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-        complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
-        done = finished(args.out, ["id", "model"])
-        for name in args.models:
-            models = load_models(name)
-            for paths in complexes:
-                if (paths.id, name) in done:
-                    continue
-                try:
-                    table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
-                except InputError as error:  # reported and left out of the study (it has no pose rows)
-                    print(f"{name} {paths.id}: failed: {error}", flush=True)
-                    continue
-                append_rows(args.out, table)  # one write per complex and model
-                print(f"{name} {paths.id}: best minimised {table['rmsd_opt'].min():.2f} Å", flush=True)
+        run_study(args, study_one, COLUMNS, lambda table: f"best minimised {table['rmsd_opt'].min():.2f} Å")
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
     atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))

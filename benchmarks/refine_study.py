@@ -14,17 +14,15 @@ minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains o
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from ranking_study import append_rows, finished, study_complexes, study_parser  # noqa: E402  (same complexes)
+from ranking_study import run_study, study_parser  # noqa: E402  (same complexes, same loop)
 
 RANKINGS = ["vina-opt", "vina-refine"]
 COLUMNS = ["id", "model", "ranking", "top1_rmsd", "oracle_rmsd", "vina_score", "seconds"]
@@ -62,29 +60,12 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     from discodock.atomic import atomic_write_text
-    from discodock.errors import InputError
-    from discodock.evaluation.datasets import default_data_root
     from discodock.refine import RefineSettings
-    from discodock.weights import load_models
 
     args = study_parser(__doc__.splitlines()[0], "refine_study.csv").parse_args()
     if not args.summarize:
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-        complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
-        done = finished(args.out, ["id", "model"])
-        for name in args.models:
-            models = load_models(name)
-            for paths in complexes:
-                if (paths.id, name) in done:
-                    continue
-                try:
-                    table = study_one(models, paths, args.samples, args.steps).assign(model=name)[COLUMNS]
-                except InputError as error:  # reported and left out of the study
-                    print(f"{name} {paths.id}: failed: {error}", flush=True)
-                    continue
-                append_rows(args.out, table)
-                print(f"{name} {paths.id}: top-1 " + ", ".join(
-                    f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])), flush=True)
+        run_study(args, study_one, COLUMNS, lambda table: "top-1 " + ", ".join(
+            f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])))
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
     atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))
