@@ -37,13 +37,13 @@ COLUMNS = ["preset", "model", "vina_box", "id", "top1_rmsd", "oracle_rmsd", "sha
 def study_one(models, paths, temperature: LowTemperature, vina_box: str, samples: int, steps: int) -> dict:
     from discodock.evaluation.benchmark import prepare_from_crystal
     from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.pipeline import dock, rerank_by_vina
+    from discodock.pipeline import dock, rank_by_vina
 
     start = time.perf_counter()
     crystal, prepared = prepare_from_crystal(models, paths, "pocket", seed=0)
     result = dock(models, prepared, samples=samples, steps=steps, seed=0, temperature=temperature)
     rmsd = symmetry_rmsd(crystal, list(result.poses))
-    minimised, _ = rerank_by_vina(result, paths.protein, optimize=True, box=vina_box)
+    minimised = rank_by_vina(result, paths.protein, ["vina-opt"], box=vina_box)["vina-opt"].result
     rmsd_opt = symmetry_rmsd(crystal, list(minimised.poses))
     return {"id": paths.id, "top1_rmsd": rmsd[0], "oracle_rmsd": rmsd.min(), "share_below_2": (rmsd < 2).mean(),
             "top1_opt_rmsd": rmsd_opt[0], "oracle_opt_rmsd": rmsd_opt.min(),

@@ -146,12 +146,12 @@ def _rank_by_vina(protein_path: Path, result, how: str, box: str, seed: int):
     """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'): as
     sampled ('score'), after a local minimisation ('optimize'), or minimised and refined ('refine');
     returns the result and the scores."""
-    from discodock.pipeline import rerank_by_vina
+    from discodock.pipeline import VINA_RANK_CHOICES, rank_by_vina
     from discodock.refine import RefineSettings
 
-    refine = RefineSettings(seed=seed) if how == "refine" else None
-    ranked, scores = rerank_by_vina(result, protein_path, optimize=how != "score", box=box, refine=refine)
-    return ranked, [round(float(s), 3) for s in scores]
+    (ranking,) = VINA_RANK_CHOICES[how]
+    ranked = rank_by_vina(result, protein_path, [ranking], box=box, refine=RefineSettings(seed=seed))[ranking]
+    return ranked.result, [round(float(s), 3) for s in ranked.scores]
 
 
 def _posebusters_columns(protein_path: Path, result) -> dict[str, list]:

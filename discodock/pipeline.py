@@ -151,31 +151,48 @@ def dock(
     )
 
 
-def rerank_by_vina(
-    result: DockingResult, protein_path: str | Path, *, optimize: bool = False, box: str = "poses",
-    refine: RefineSettings | None = None,
-) -> tuple[DockingResult, np.ndarray]:
-    """The poses ranked by Vina score (one set of grid maps for all; lower is better), and the scores
-    in the new order. Poses outside the box score +inf and rank last.
+# The ways to rank sampled poses by Vina score, each reusing the one before's work: the poses as
+# sampled, each minimised locally, or minimised and then refined by Monte-Carlo chains.
+VINA_RANKINGS = ("vina", "vina-opt", "vina-refine")
+# --vina-rank's choices → rankings
+VINA_RANK_CHOICES = {"score": ("vina",), "optimize": ("vina-opt",), "both": ("vina", "vina-opt"),
+                     "refine": ("vina-refine",)}
 
-    With `optimize`, each pose is first minimised locally by Vina (ligand flexible, receptor rigid)
-    and the minimised poses replace the sampled ones, as GNINA's `--minimize` does. With `refine`
-    (needs `optimize`), short Monte-Carlo chains then search on from the best distinct minimised
-    poses, and each chain's best pose replaces its start (`discodock.refine`; it keeps the start's
-    confidence and latent).
+
+@dataclass
+class VinaRanking:
+    result: DockingResult  # the poses in Vina order; minimised (and refined) poses replace the sampled ones
+    scores: np.ndarray  # [S] Vina scores (kcal/mol, lower is better) in that order; +inf outside the box
+    seconds: float  # this ranking's own work as if run alone: grid maps, scoring or minimisation, refinement
+
+
+def rank_by_vina(
+    result: DockingResult, protein_path: str | Path, rankings: Sequence[str] = ("vina",), *, box: str = "poses",
+    refine: RefineSettings | None = None,
+) -> dict[str, VinaRanking]:
+    """The poses ranked by Vina score, for each of `rankings` (see `VINA_RANKINGS`), sharing one set of
+    grid maps and one local minimisation between them.
+
+    'vina' scores the poses as sampled. 'vina-opt' first minimises each pose locally (ligand flexible,
+    receptor rigid), and the minimised poses replace the sampled ones, as GNINA's `--minimize` does.
+    'vina-refine' then runs short Monte-Carlo chains (`refine`, default `RefineSettings()`) from the
+    best distinct minimised poses, and each chain's best pose replaces its start (`discodock.refine`;
+    it keeps the start's confidence and latent).
     box: "poses" (the poses' joint extent) or "pocket" (pocket mode only: the pocket centre, edges =
     the ligand's largest atom-atom distance + 10 Å, as the Vina baseline's box).
     """
-    from dataclasses import replace
+    import time
 
     from discodock.baselines.vina import VinaScorer, ligand_box, poses_box
     from discodock.output import pose_molecule
-    from discodock.refine import refine_poses
+    from discodock.refine import RefineSettings, refine_poses
 
+    unknown = set(rankings) - set(VINA_RANKINGS)
+    if unknown:
+        raise ValueError(f"Vina rankings are {', '.join(VINA_RANKINGS)}; got {', '.join(sorted(unknown))}")
     if box not in ("poses", "pocket"):
         raise ValueError(f"box must be 'poses' or 'pocket', got {box!r}")
-    if refine is not None and not optimize:
-        raise ValueError("refinement starts from Vina-minimised poses: pass optimize=True")
+    began = time.perf_counter()
     ligand = result.complex.ligand
     posed = [pose_molecule(ligand, pose) for pose in result.poses]
     if box == "pocket":
@@ -184,15 +201,35 @@ def rerank_by_vina(
         scorer = VinaScorer(protein_path, result.complex.pocket_center, ligand_box(ligand))
     else:
         scorer = VinaScorer(protein_path, *poses_box(posed))
-    scored = [scorer(pose, optimize) for pose in posed]
-    scores = np.array([energy for energy, _ in scored])
-    poses = np.stack([pose.GetConformer().GetPositions() for _, pose in scored]) if optimize else result.poses
-    if refine is not None:
-        scores, poses = refine_poses(lambda pose: scorer(pose, local_optimize=True), ligand, poses, scores, refine)
+    seconds = time.perf_counter() - began  # the grid maps, shared by all rankings
+    ranked = {}
+    if "vina" in rankings:
+        began = time.perf_counter()
+        scores = np.array([scorer(pose, local_optimize=False)[0] for pose in posed])
+        ranked["vina"] = _in_vina_order(result, result.poses, scores, seconds + time.perf_counter() - began)
+    if {"vina-opt", "vina-refine"} & set(rankings):
+        began = time.perf_counter()
+        minimised = [scorer(pose, local_optimize=True) for pose in posed]
+        scores = np.array([energy for energy, _ in minimised])
+        poses = np.stack([pose.GetConformer().GetPositions() for _, pose in minimised])
+        seconds += time.perf_counter() - began
+        if "vina-opt" in rankings:
+            ranked["vina-opt"] = _in_vina_order(result, poses, scores, seconds)
+        if "vina-refine" in rankings:
+            began = time.perf_counter()
+            scores, poses = refine_poses(lambda pose: scorer(pose, local_optimize=True), ligand, poses, scores,
+                                         refine or RefineSettings())
+            ranked["vina-refine"] = _in_vina_order(result, poses, scores, seconds + time.perf_counter() - began)
+    return {name: ranked[name] for name in rankings}
+
+
+def _in_vina_order(result: DockingResult, poses: np.ndarray, scores: np.ndarray, seconds: float) -> VinaRanking:
+    from dataclasses import replace
+
     order = np.argsort(scores, kind="stable")
-    ranked = replace(result, poses=poses[order], confidence=result.confidence[order],
-                     latents=[result.latents[i] for i in order])
-    return ranked, scores[order]
+    in_order = replace(result, poses=poses[order], confidence=result.confidence[order],
+                       latents=[result.latents[i] for i in order])
+    return VinaRanking(in_order, scores[order], seconds)
 
 
 def describe_latents(

@@ -36,8 +36,6 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-o
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')
                   ("disco", "disco-v1"), ("twin", "twin-v1"),
                   ("disco+vina-opt", "disco-v1+vina-opt"), ("twin+vina-opt", "twin-v1+vina-opt")]
-# --vina-rank → rankings
-VINA_RANKINGS = {"score": ["vina"], "optimize": ["vina-opt"], "both": ["vina", "vina-opt"], "refine": ["vina-refine"]}
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
 
@@ -85,9 +83,10 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
     'vina' (the same sampled poses ranked by Vina score), 'vina-opt' (each pose minimised locally
     by Vina, then ranked by its score) and 'vina-refine' (minimised, then Monte-Carlo refined, seeded
-    by `seed`), in `vina_box` (see `rerank_by_vina`). A Vina ranking's seconds include the sampling."""
+    by `seed`), in `vina_box` (see `rank_by_vina`). A Vina ranking's seconds include the sampling and
+    its own Vina work as if run alone (the grid maps and minimisation they share count for each)."""
     from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.pipeline import dock, rerank_by_vina
+    from discodock.pipeline import dock, rank_by_vina
     from discodock.refine import RefineSettings
 
     start = time.perf_counter()
@@ -95,12 +94,9 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
     sampling_seconds = time.perf_counter() - start
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
-    for ranking in vina_rankings:
-        began = time.perf_counter()
-        refine = RefineSettings(seed=seed) if ranking == "vina-refine" else None
-        by_vina, scores = rerank_by_vina(result, paths.protein, optimize=ranking != "vina", box=vina_box,
-                                         refine=refine)
-        rankings[ranking] = (by_vina, scores[0], time.perf_counter() - began)
+    if vina_rankings:
+        by_vina = rank_by_vina(result, paths.protein, vina_rankings, box=vina_box, refine=RefineSettings(seed=seed))
+        rankings.update({name: (r.result, r.scores[0], r.seconds) for name, r in by_vina.items()})
     rows = {}
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
         began = time.perf_counter()
@@ -153,6 +149,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from discodock.atomic import create_if_absent
+    from discodock.pipeline import VINA_RANK_CHOICES
     from discodock.weights import check_mode, choose_weights, load_models
 
     vina_box = getattr(args, "vina_box", "poses")
@@ -174,7 +171,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\n")  # "\n" as the rows below and pandas' rewrites
     table = pd.read_csv(rows_path, dtype={"id": str})
     done = set(zip(table["id"], table["method"], table["mode"]))
-    vina_rankings = VINA_RANKINGS[args.vina_rank] if getattr(args, "vina_rank", None) else []
+    vina_rankings = list(VINA_RANK_CHOICES[args.vina_rank]) if getattr(args, "vina_rank", None) else []
     rankings = ["confidence"] + vina_rankings
     labels = [method_name(method, r, vina_box) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]

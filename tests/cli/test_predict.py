@@ -251,7 +251,7 @@ def test_vina_pocket_box_keeps_the_pocket_and_needs_one(example, bundles) -> Non
 
     from discodock.chem.protein import read_protein
     from discodock.errors import InputError
-    from discodock.pipeline import dock, pocket_center_from, prepare, rerank_by_vina
+    from discodock.pipeline import dock, pocket_center_from, prepare, rank_by_vina
     from discodock.weights import load_models
 
     center = pocket_center_from(example.center, None)
@@ -261,14 +261,39 @@ def test_vina_pocket_box_keeps_the_pocket_and_needs_one(example, bundles) -> Non
     result = dock(load_models(bundles.twin), prepared, samples=3, steps=3)
     far = result.poses.copy()
     far[2] += 25.0  # one pose far outside the pocket
-    ranked, scores = rerank_by_vina(replace(result, poses=far), example.protein, box="pocket")
-    assert scores[-1] == np.inf and np.allclose(ranked.poses[-1], far[2])  # it ranks last
+    ranked = rank_by_vina(replace(result, poses=far), example.protein, box="pocket")["vina"]
+    assert ranked.scores[-1] == np.inf and np.allclose(ranked.result.poses[-1], far[2])  # it ranks last
     with pytest.raises(ValueError, match="box"):
-        rerank_by_vina(result, example.protein, box="site")
+        rank_by_vina(result, example.protein, box="site")
+    with pytest.raises(ValueError, match="Vina rankings"):
+        rank_by_vina(result, example.protein, ["vina-minimised"])
     blind = prepare("1ia1", protein, "c1ccccc1O")
     assert blind.pocket_center is None
     with pytest.raises(InputError, match="pocket centre"):
-        rerank_by_vina(replace(result, complex=blind), example.protein, box="pocket")
+        rank_by_vina(replace(result, complex=blind), example.protein, box="pocket")
+
+
+def test_vina_rankings_share_their_work_and_match_separate_runs(example, bundles) -> None:
+    """One call for all rankings (one set of grid maps, one minimisation) ranks as one call each."""
+    pytest.importorskip("vina")
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import VINA_RANKINGS, dock, pocket_center_from, prepare, rank_by_vina
+    from discodock.refine import RefineSettings
+    from discodock.weights import load_models
+
+    prepared = prepare("1ia1", read_protein(example.protein), "c1ccccc1O",
+                       pocket_center=pocket_center_from(example.center, None), pocket_radius=15.0)
+    result = dock(load_models(bundles.twin), prepared, samples=3, steps=3)
+    settings = RefineSettings(chains=2, steps=3, seed=1)
+    together = rank_by_vina(result, example.protein, VINA_RANKINGS, refine=settings)
+    assert list(together) == list(VINA_RANKINGS)
+    for name in VINA_RANKINGS:
+        alone = rank_by_vina(result, example.protein, [name], refine=settings)[name]
+        np.testing.assert_allclose(together[name].scores, alone.scores, atol=1e-3)
+        np.testing.assert_allclose(together[name].result.poses, alone.result.poses, atol=1e-3)
+    assert together["vina-opt"].scores[0] <= together["vina"].scores[0]  # minimising never raises the best
+    assert together["vina-refine"].scores[0] <= together["vina-opt"].scores[0]
+    assert together["vina-refine"].seconds > together["vina-opt"].seconds  # refinement's seconds include minimising
 
 
 def test_vina_pocket_box_needs_a_pocket_before_docking(cli, tmp_path: Path, example) -> None:
