@@ -135,6 +135,9 @@ def ligand_pdbqt(mol_h: Chem.Mol) -> str:
         setups = MoleculePreparation().prepare(mol_h)
     except ValueError as error:  # meeko's complaint about the molecule (e.g. query atoms), not a bug here
         raise InputError(_label(mol_h), f"meeko cannot prepare the ligand for Vina: {error}") from error
+    except UnboundLocalError as error:  # meeko 0.8 ends a failed Gasteiger charge computation this way
+        raise InputError(_label(mol_h), "meeko cannot compute the ligand's Gasteiger charges for Vina "
+                                        "(e.g. a metal bound by dative bonds, as in haem)") from error
     text, ok, error = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
         raise InputError(_label(mol_h), f"meeko could not write a ligand PDBQT: {error}")

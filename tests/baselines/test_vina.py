@@ -116,6 +116,14 @@ def test_ligand_meeko_rejects_names_the_ligand():
         ligand_pdbqt(query)
 
 
+def test_ligand_without_gasteiger_charges_is_refused_by_name():
+    pytest.importorskip("meeko")
+    chelate = Chem.AddHs(Chem.MolFromSmiles("CC(C)=[N](C)->[Fe]<-[N](C)=C(C)C"))  # dative N->Fe, as in haem
+    Chem.rdDistGeom.EmbedMolecule(chelate, randomSeed=1, useRandomCoords=True)
+    with pytest.raises(InputError, match="Gasteiger charges"):
+        ligand_pdbqt(chelate)
+
+
 def test_too_flexible_ligand_is_refused():
     pytest.importorskip("meeko")
     from discodock.baselines.vina import MAX_TORSIONS
