@@ -31,6 +31,7 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-o
                   ("disco+vina-opt-pocket", "twin+vina-opt-pocket"), ("disco+vina-opt-pocket", "disco+vina-opt"),
                   ("twin+vina-opt-pocket", "twin+vina-opt"),
                   ("disco+vina-refine", "twin+vina-refine"), ("disco+vina-refine", "disco+vina-opt"),
+                  ("twin+vina-refine", "twin+vina-opt"),
                   # the core's codebook latents (m x k codes) against DisCo-DiffDock's pointer latents
                   ("disco_codebook", "disco"), ("disco_codebook", "twin"),
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')
