@@ -50,6 +50,8 @@ def study_parser(description: str, out_name: str) -> argparse.ArgumentParser:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--shard", default="1/1", help="K/N: only every N-th complex from the K-th (1-based), "
+                        "for N processes side by side on one --out")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / out_name)
     parser.add_argument("--summarize", action="store_true", help="summarise the CSV, dock nothing")
     return parser
@@ -79,7 +81,8 @@ def run_study(args: argparse.Namespace, study_one, columns: list[str], describe)
     from discodock.weights import load_models
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit]
+    shard, shards = (int(part) for part in args.shard.split("/"))
+    complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit][shard - 1 :: shards]
     done = finished(args.out, ["id", "model"])
     for name in args.models:
         models = load_models(name)

@@ -39,6 +39,9 @@ class DataConfig:
     val_fraction: float = 0.1  # of complexes, whole protein clusters at a time
     val_draws: int = 1  # noisings per validation complex, times stratified (fixed across epochs)
     split_seed: int = 0
+    # file of validation complex ids, one per line: replaces the cluster split, which moves whenever the
+    # cache gains or loses a complex (a fixed list keeps a model's validation complexes its own)
+    val_ids: str | None = None
     batch_size: int = 8
     num_workers: int = 0
     max_residues: int | None = None  # keep only the residues nearest the ligand (caps memory); None = all

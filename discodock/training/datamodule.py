@@ -39,12 +39,22 @@ def check_vocabularies(items: Sequence[TrainingComplex], cfg: TrainConfig, sourc
 
 
 def load_split(cfg: TrainConfig, items: Sequence[TrainingComplex] | None = None) -> tuple[list[TrainingComplex], list[TrainingComplex]]:
-    """(train, validation) complexes: the cache (or `items`) split by protein cluster."""
+    """(train, validation) complexes: the cache (or `items`) split by protein cluster, or, with
+    `cfg.data.val_ids`, validation = the listed complexes (all must be in the cache) and train = the rest."""
     source = "items" if items is not None else resolve_path(cfg.data.cache)
     items = list(items) if items is not None else load_cache_items(source)
     check_vocabularies(items, cfg, source)
-    train_idx, val_idx = split_by_protein([c.graph for c in items], cfg.data.val_fraction, cfg.data.split_seed)
-    return [items[i] for i in train_idx], [items[i] for i in val_idx]
+    if cfg.data.val_ids is None:
+        train_idx, val_idx = split_by_protein([c.graph for c in items], cfg.data.val_fraction, cfg.data.split_seed)
+        return [items[i] for i in train_idx], [items[i] for i in val_idx]
+    ids_path = resolve_path(cfg.data.val_ids)
+    if not ids_path.is_file():
+        raise InputError(ids_path, "validation id file not found (data.val_ids)")
+    val_ids = set(ids_path.read_text().split())
+    missing = sorted(val_ids - {c.graph.name for c in items})
+    if missing:
+        raise InputError(ids_path, f"{len(missing)} validation complexes are not in {source}: {', '.join(missing[:5])}")
+    return [c for c in items if c.graph.name not in val_ids], [c for c in items if c.graph.name in val_ids]
 
 
 class _Module(pl.LightningDataModule):

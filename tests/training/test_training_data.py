@@ -143,3 +143,30 @@ def test_feature_columns_must_fit_the_model_vocabularies():
         check_vocabularies(items, load_train_config(None, ["model.ligand_feature_dims=[13, 4, 8]"]), "cache")
     with pytest.raises(InputError, match="exceed"):
         check_vocabularies(items, load_train_config(None, ["model.ligand_feature_dims=[2, 2, 2, 2, 2, 2, 2, 2, 2, 2]"]), "cache")
+
+
+def test_a_validation_id_file_fixes_the_split_whatever_the_cache_gains(tmp_path):
+    from discodock.training.datamodule import load_split
+
+    items = [TrainingComplex(g, g.lig_pos, 0.0) for g in synthetic_dataset(6, seed=2)]
+    names = [c.graph.name for c in items]
+    ids = tmp_path / "val.txt"
+    ids.write_text(f"{names[1]}\n{names[4]}\n")
+    cfg = load_train_config(None, [f"data.val_ids={ids}"])
+    for cache in (items[:5] + items[5:], items[:5]):  # with and without one more complex
+        train, val = load_split(cfg, cache)
+        assert [c.graph.name for c in val] == [names[1], names[4]]
+        assert {c.graph.name for c in train} == {c.graph.name for c in cache} - {names[1], names[4]}
+    with pytest.raises(InputError, match="not in"):
+        load_split(cfg, items[:3])  # names[4] is missing from this cache
+    with pytest.raises(InputError, match="not found"):
+        load_split(load_train_config(None, [f"data.val_ids={tmp_path / 'none.txt'}"]), items)
+
+
+def test_shipped_configs_name_the_split_their_models_trained_with():
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    for config in sorted((repo / "configs").glob("train_*.yaml")):
+        assert load_train_config(config).data.val_ids == "configs/splits/val_seed0.txt", config.name
+    assert len((repo / "configs" / "splits" / "val_seed0.txt").read_text().split()) == 27
