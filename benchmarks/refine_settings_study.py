@@ -10,7 +10,7 @@ at their defaults, seed 0) and rank by Vina score. One row per setting, with its
 minimisations (the cost that grows with the setting) and its seconds (minimising + refining; the
 shared sampling left out). Resumable: rows are appended per complex and model.
 
-    OMP_NUM_THREADS=1 python benchmarks/refine_settings_study.py --models disco-pocket
+    OMP_NUM_THREADS=1 python benchmarks/refine_settings_study.py --models disco-pocket --shard 1/2   # and 2/2 beside it
     python benchmarks/refine_settings_study.py --summarize
 """
 
