@@ -28,6 +28,11 @@ def mean_std(values: pd.Series, digits: int = 2) -> str:
     return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
+def percent_ci(rate: float, low: float, high: float) -> str:
+    """'27.3 % [22.6, 32.5]': a success rate with its 95 % interval, in percent."""
+    return f"{100 * rate:.1f} % [{100 * low:.1f}, {100 * high:.1f}]"
+
+
 def docking_table() -> str | None:
     path = RESULTS / "posebusters_v2_summary.csv"
     if not path.is_file():
@@ -37,7 +42,7 @@ def docking_table() -> str | None:
     for r in summary.itertuples(index=False):
         rows.append({
             "method": r.method, "mode": r.mode, "n": int(r.n),
-            "top-1 < 2 Å": f"{100 * r.top1_success:.1f} % [{100 * r.top1_ci_low:.1f}, {100 * r.top1_ci_high:.1f}]",
+            "top-1 < 2 Å": percent_ci(r.top1_success, r.top1_ci_low, r.top1_ci_high),
             "oracle < 2 Å": f"{100 * r.oracle_success:.1f} %",
             "top-1 < 2 Å & PB-valid": "" if pd.isna(r.pb_valid_success) else f"{100 * r.pb_valid_success:.1f} %",
             "median s / complex": f"{r.median_seconds:.1f}",
@@ -148,8 +153,7 @@ def sampling_study_table() -> str | None:
     rows = [{
         "model": r.model, "preset": r.preset, "Vina box": r.vina_box, "n": r.n,
         "top-1 (confidence)": f"{100 * r.top1_success:.1f} %", "best of 40": f"{100 * r.oracle_success:.1f} %",
-        "top-1 minimised (Vina score)": f"{100 * r.top1_opt_success:.1f} % [{100 * r.top1_opt_ci_low:.1f}, "
-                                        f"{100 * r.top1_opt_ci_high:.1f}]",
+        "top-1 minimised (Vina score)": percent_ci(r.top1_opt_success, r.top1_opt_ci_low, r.top1_opt_ci_high),
         "best of 40 minimised": f"{100 * r.oracle_opt_success:.1f} %",
     } for r in table.itertuples()]
     return markdown(pd.DataFrame(rows))
@@ -162,7 +166,7 @@ def refine_study_table() -> str | None:
         return None
     rows = [{
         "model": r.model, "ranking": r.ranking, "n": r.n,
-        "top-1 < 2 Å": f"{100 * r.top1_success:.1f} % [{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]",
+        "top-1 < 2 Å": percent_ci(r.top1_success, r.ci_low, r.ci_high),
         "best of 40 < 2 Å": f"{100 * r.oracle_success:.1f} %",
         "only this / only vina-opt (McNemar p)": "" if pd.isna(r.p_value) else
         f"{int(r.only_refine)} / {int(r.only_opt)} ({p_value(r.p_value)})",
@@ -178,7 +182,7 @@ def refine_settings_table() -> str | None:
         return None
     rows = [{
         "model": r.model, "chains x steps": r.setting, "n": r.n,
-        "top-1 < 2 Å": f"{100 * r.top1_success:.1f} % [{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]",
+        "top-1 < 2 Å": percent_ci(r.top1_success, r.ci_low, r.ci_high),
         "best of 40 < 2 Å": f"{100 * r.oracle_success:.1f} %",
         "gained / lost vs default (McNemar p)": f"{int(r.gained_vs_default)} / {int(r.lost_vs_default)} "
                                                 f"({p_value(r.p_value)})",
@@ -261,7 +265,7 @@ def vina_line() -> str:
     done = "all 308 complexes" if summary["n"] == 308 else f"{summary['n']} of 308 complexes run so far"
     return (f"Vina, pocket given (exhaustiveness 8), PoseBusters V2: {done} ({summary['n_timeout']} stopped at "
             f"{summary['settings']['timeout_cpu_s']:.0f} CPU s, counted as misses); "
-            f"top-1 < 2 Å {100 * summary['top1_success']:.1f} % [{100 * low:.1f}, {100 * high:.1f}], "
+            f"top-1 < 2 Å {percent_ci(summary['top1_success'], low, high)}, "
             f"best of 9 {100 * summary['best_of_9_success']:.1f} %, median {summary['median_seconds']:.0f} s per complex.")
 
 
