@@ -33,21 +33,17 @@ COLUMNS = ["id", "model", "chains", "steps", "top1_rmsd", "oracle_rmsd", "vina_s
 
 
 def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
-    from discodock.baselines.vina import VinaScorer, poses_box
     from discodock.evaluation.benchmark import prepare_from_crystal
     from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.output import pose_molecule
-    from discodock.pipeline import dock
+    from discodock.pipeline import dock, vina_scorer
     from discodock.refine import RefineSettings, refine_poses
 
     crystal, prepared = prepare_from_crystal(models, paths, "pocket", seed=0)
     result = dock(models, prepared, samples=samples, steps=steps, seed=0)
     began = time.perf_counter()
-    posed = [pose_molecule(prepared.ligand, pose) for pose in result.poses]
-    scorer = VinaScorer(paths.protein, *poses_box(posed))
-    minimised = [scorer(pose, local_optimize=True) for pose in posed]
-    energies = np.array([energy for energy, _ in minimised])
-    poses = np.stack([pose.GetConformer().GetPositions() for _, pose in minimised])
+    scorer, posed = vina_scorer(result, paths.protein)
+    energies, minimised = scorer.score_all(posed, local_optimize=True)
+    poses = np.stack([pose.GetConformer().GetPositions() for pose in minimised])
     minimise_seconds = time.perf_counter() - began
     rows = []
     for chains, chain_steps in SETTINGS:

@@ -20,6 +20,7 @@ from discodock.sampling import LowTemperature
 from discodock.weights import DockingModels
 
 if TYPE_CHECKING:
+    from discodock.baselines.vina import VinaScorer
     from discodock.refine import RefineSettings
 
 
@@ -183,44 +184,49 @@ def rank_by_vina(
     """
     import time
 
-    from discodock.baselines.vina import VinaScorer, ligand_box, poses_box
-    from discodock.output import pose_molecule
     from discodock.refine import RefineSettings, refine_poses
 
     unknown = set(rankings) - set(VINA_RANKINGS)
     if unknown:
         raise ValueError(f"Vina rankings are {', '.join(VINA_RANKINGS)}; got {', '.join(sorted(unknown))}")
-    if box not in ("poses", "pocket"):
-        raise ValueError(f"box must be 'poses' or 'pocket', got {box!r}")
     began = time.perf_counter()
-    ligand = result.complex.ligand
-    posed = [pose_molecule(ligand, pose) for pose in result.poses]
-    if box == "pocket":
-        if result.complex.pocket_center is None:
-            raise InputError(result.complex.name, "a pocket box needs a pocket centre (pocket mode)")
-        scorer = VinaScorer(protein_path, result.complex.pocket_center, ligand_box(ligand))
-    else:
-        scorer = VinaScorer(protein_path, *poses_box(posed))
+    scorer, posed = vina_scorer(result, protein_path, box)
     seconds = time.perf_counter() - began  # the grid maps, shared by all rankings
     ranked = {}
     if "vina" in rankings:
         began = time.perf_counter()
-        scores = np.array([scorer(pose, local_optimize=False)[0] for pose in posed])
+        scores, _ = scorer.score_all(posed)
         ranked["vina"] = _in_vina_order(result, result.poses, scores, seconds + time.perf_counter() - began)
     if {"vina-opt", "vina-refine"} & set(rankings):
         began = time.perf_counter()
-        minimised = [scorer(pose, local_optimize=True) for pose in posed]
-        scores = np.array([energy for energy, _ in minimised])
-        poses = np.stack([pose.GetConformer().GetPositions() for _, pose in minimised])
+        scores, minimised = scorer.score_all(posed, local_optimize=True)
+        poses = np.stack([pose.GetConformer().GetPositions() for pose in minimised])
         seconds += time.perf_counter() - began
         if "vina-opt" in rankings:
             ranked["vina-opt"] = _in_vina_order(result, poses, scores, seconds)
         if "vina-refine" in rankings:
             began = time.perf_counter()
-            scores, poses = refine_poses(lambda pose: scorer(pose, local_optimize=True), ligand, poses, scores,
-                                         refine or RefineSettings())
+            scores, poses = refine_poses(lambda pose: scorer(pose, local_optimize=True), result.complex.ligand,
+                                         poses, scores, refine or RefineSettings())
             ranked["vina-refine"] = _in_vina_order(result, poses, scores, seconds + time.perf_counter() - began)
     return {name: ranked[name] for name in rankings}
+
+
+def vina_scorer(result: DockingResult, protein_path: str | Path, box: str = "poses") -> tuple[VinaScorer, list[Chem.Mol]]:
+    """Vina's grid maps for ranking `result`'s poses in `box` (see `rank_by_vina`), and the poses as
+    heavy-atom molecules, in `result`'s order."""
+    from discodock.baselines.vina import VinaScorer, ligand_box, poses_box
+    from discodock.output import pose_molecule
+
+    if box not in ("poses", "pocket"):
+        raise ValueError(f"box must be 'poses' or 'pocket', got {box!r}")
+    ligand = result.complex.ligand
+    posed = [pose_molecule(ligand, pose) for pose in result.poses]
+    if box == "pocket":
+        if result.complex.pocket_center is None:
+            raise InputError(result.complex.name, "a pocket box needs a pocket centre (pocket mode)")
+        return VinaScorer(protein_path, result.complex.pocket_center, ligand_box(ligand)), posed
+    return VinaScorer(protein_path, *poses_box(posed)), posed
 
 
 def _in_vina_order(result: DockingResult, poses: np.ndarray, scores: np.ndarray, seconds: float) -> VinaRanking:

@@ -247,6 +247,11 @@ class VinaScorer:
             self._vina.write_pose(str(path), overwrite=True)
             return float(energy), _poses_from_vina(path.read_text(), heavy)[0]
 
+    def score_all(self, poses: Sequence[Chem.Mol], local_optimize: bool = False) -> tuple[np.ndarray, list[Chem.Mol]]:
+        """(scores [S], poses) of many poses, each as `self(pose, local_optimize)` gives it."""
+        scored = [self(pose, local_optimize) for pose in poses]
+        return np.array([energy for energy, _ in scored]), [pose for _, pose in scored]
+
 
 def poses_box(poses: Sequence[Chem.Mol], padding: float = BOX_PADDING, max_box: float = 40.0
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -277,9 +282,7 @@ def score_poses(
     for pose in poses:
         if pose.GetNumConformers() == 0:
             raise InputError(_label(pose), "pose has no coordinates")
-    scorer = VinaScorer(protein_pdb, *(box if box is not None else poses_box(poses)))
-    scored = [scorer(pose, local_optimize) for pose in poses]
-    return np.array([energy for energy, _ in scored]), [pose for _, pose in scored]
+    return VinaScorer(protein_pdb, *(box if box is not None else poses_box(poses))).score_all(poses, local_optimize)
 
 
 def vina_score(protein_pdb: str | Path, pose_mol: Chem.Mol, local_optimize: bool = False) -> float:
