@@ -50,6 +50,8 @@ def study_parser(description: str, out_name: str) -> argparse.ArgumentParser:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--label", default=None, help="the rows' model name (one --models only; default: its name), "
+                        "e.g. 'prior' for --steps 0")
     parser.add_argument("--shard", default="1/1", help="K/N: only every N-th complex from the K-th (1-based), "
                         "for N processes side by side on one --out")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / out_name)
@@ -80,12 +82,15 @@ def run_study(args: argparse.Namespace, study_one, columns: list[str], describe)
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
 
+    if args.label is not None and len(args.models) != 1:
+        raise SystemExit("--label names the rows of one model: give one --models")
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     shard, shards = (int(part) for part in args.shard.split("/"))
     complexes = study_complexes(args.config, args.data or default_data_root())[: args.limit][shard - 1 :: shards]
     done = finished(args.out, ["id", "model"])
-    for name in args.models:
-        models = load_models(name)
+    for weights in args.models:
+        models = load_models(weights)
+        name = args.label or weights
         for paths in complexes:
             if (paths.id, name) in done:
                 continue

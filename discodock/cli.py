@@ -34,7 +34,8 @@ def _add_docking_options(parser: argparse.ArgumentParser) -> None:
                         help="auto (default): disco-pocket for pocket docking (a pocket given; benchmark: "
                              "--mode pocket), else the blind disco; or twin-pocket, twin, or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
-    parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20)")
+    parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20; 0: no denoising, the diffusion "
+                             "prior's random poses, a control for what the model adds)")
     parser.add_argument("--temperature", choices=["plain", "diffdock-v1.1", "mild"], default=None,
                         help="low-temperature sampling preset as in DiffDock (default: the model's own setting)")
 
@@ -92,11 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
     bench.add_argument("--report-only", action="store_true",
                        help="dock nothing: rewrite the summary, paired tests and plot from the rows CSV")
-    bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both", "refine"],
+    bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both", "refine", "all"],
                        default=None,
                        help="also rank the same poses by Vina score (rows '<method>+vina'), after a local Vina "
                             "minimisation ('optimize': rows '<method>+vina-opt'), or both; 'refine': minimised, "
-                            "then Vina Monte-Carlo chains from the best distinct poses (rows '<method>+vina-refine')")
+                            "then Vina Monte-Carlo chains from the best distinct poses (rows '<method>+vina-refine'); "
+                            "'all': the three (one minimisation shared)")
     _add_vina_box(bench)
     _add_docking_options(bench)
     _add_common(bench)
@@ -179,10 +181,12 @@ def _check_common(args: argparse.Namespace) -> None:
 
     from discodock.errors import InputError
 
-    for option in ("samples", "steps", "threads"):
+    for option in ("samples", "threads"):
         value = getattr(args, option, None)
         if value is not None and value < 1:
             raise InputError(f"--{option} {value}", "must be a positive whole number")
+    if getattr(args, "steps", 0) < 0:
+        raise InputError(f"--steps {args.steps}", "must be a positive whole number, or 0 for the prior's random poses")
     try:
         device = torch.device(args.device)
     except RuntimeError as error:

@@ -47,3 +47,32 @@ def test_appended_rows_are_what_a_rerun_skips(script, tmp_path):
     script.append_rows(out, pd.DataFrame({"id": ["b"], "model": ["m"], "rmsd": [2.0]}))
     assert out.read_text().count("id,model,rmsd") == 1  # one header
     assert script.finished(out, ["id", "model"]) == {("007", "m"), ("b", "m")}  # ids stay strings
+
+
+def test_run_study_labels_shards_and_resumes(script, tmp_path, monkeypatch):
+    """--label names the rows, --shard K/N takes every N-th complex from the K-th, and a rerun skips what is done."""
+    from types import SimpleNamespace
+
+    import discodock.weights
+
+    complexes = [SimpleNamespace(id=name) for name in ("a", "b", "c", "d", "e")]
+    monkeypatch.setattr(script, "study_complexes", lambda config, root: complexes)
+    monkeypatch.setattr(discodock.weights, "load_models", lambda name: f"loaded {name}")
+    calls = []
+
+    def study_one(models, paths, samples, steps):
+        calls.append((models, paths.id, steps))
+        return pd.DataFrame({"id": [paths.id], "rmsd": [1.0]})
+
+    out = tmp_path / "study.csv"
+    args = script.study_parser("test", "study.csv").parse_args(
+        ["--models", "twin-pocket", "--steps", "0", "--label", "prior", "--shard", "2/2", "--out", str(out),
+         "--data", str(tmp_path)])
+    script.run_study(args, study_one, ["id", "model", "rmsd"], lambda table: "ok")
+    assert calls == [("loaded twin-pocket", "b", 0), ("loaded twin-pocket", "d", 0)]
+    assert script.finished(out, ["id", "model"]) == {("b", "prior"), ("d", "prior")}
+    script.run_study(args, study_one, ["id", "model", "rmsd"], lambda table: "ok")
+    assert len(calls) == 2  # all done: nothing docked again
+    two = script.study_parser("test", "study.csv").parse_args(["--models", "a", "b", "--label", "x"])
+    with pytest.raises(SystemExit, match="one --models"):
+        script.run_study(two, study_one, ["id", "model", "rmsd"], lambda table: "ok")

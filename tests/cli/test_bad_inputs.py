@@ -373,6 +373,8 @@ def test_vina_rank_flag_yaml_and_bad_choice(tmp_path: Path) -> None:
 
     assert parse_args(["predict", "--vina-rank"]).vina_rank == "score"  # bare flag: score only
     assert parse_args(["benchmark", "--vina-rank", "both"]).vina_rank == "both"
+    assert parse_args(["benchmark", "--vina-rank", "all"]).vina_rank == "all"
+    assert parse_args(["benchmark", "--steps", "0"]).steps == 0  # the prior's poses: allowed, unlike --steps -1
     assert parse_args(["predict", "--vina-rank", "refine"]).vina_rank == "refine"
     config = tmp_path / "run.yaml"
     config.write_text("vina-rank: true\n")

@@ -78,6 +78,24 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     assert result.code == 0 and (out / "tiny_summary.csv").is_file() and len(pd.read_csv(out / "tiny.csv")) == 8
 
 
+@pytest.mark.slow
+def test_zero_steps_control_with_every_vina_ranking(cli, tmp_path, tiny_set, bundles):
+    """`--steps 0 --vina-rank all`: the diffusion prior's random poses, ranked four ways, one row each."""
+    pytest.importorskip("vina")
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    result = cli("benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
+                 bundles.twin, "--method", "prior", "--out", out, "--vina-rank", "all", *FAST, "--steps", "0")
+    assert result.code == 0, result.err
+    assert "3 samples x 0 steps" in result.out
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert sorted(rows["method"]) == sorted(["prior", "prior+vina", "prior+vina-opt", "prior+vina-refine"] * 2)
+    assert (rows["status"] == "ok").all() and rows["top1_rmsd"].notna().all()
+    score = rows.set_index(["method", "id"])["confidence"]
+    assert (score["prior+vina-refine"] <= score["prior+vina-opt"] + 1e-3).all()
+    assert (score["prior+vina-opt"] <= score["prior+vina"] + 1e-3).all()
+
+
 def test_the_weights_must_fit_the_mode(cli, tmp_path, tiny_set, bundles):
     """A pocket model is refused in blind mode before anything is docked; a blind model docks the whole protein."""
     root, ids = tiny_set

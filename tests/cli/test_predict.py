@@ -245,6 +245,36 @@ def test_dock_times_its_stages(example, bundles) -> None:
     assert dock(load_models(bundles.twin), prepared, samples=2, steps=3).timings["prior"] == 0
 
 
+def test_zero_steps_gives_the_diffusion_priors_poses(example, bundles) -> None:
+    """steps 0 (the control for what the score model adds): the poses are the draws that sampling starts
+    from, in the input frame, the model never called; the same seed gives the same draws."""
+    import torch
+
+    from discodock.chem.protein import read_protein
+    from discodock.pipeline import dock, pocket_center_from, prepare
+    from discodock.sampling import random_initial_poses
+    from discodock.weights import load_models
+
+    center = pocket_center_from(example.center, None)
+    prepared = prepare("1ia1", read_protein(example.protein), "c1ccccc1O", pocket_center=center, pocket_radius=15.0)
+    models = load_models(bundles.disco)
+    result = dock(models, prepared, samples=5, steps=0, seed=3)
+    assert result.latents == [""] * 5 and result.timings["prior"] == 0
+    expected = random_initial_poses(prepared.graph, 5, models.config.tr_sigma_max,
+                                    torch.Generator().manual_seed(3)) + prepared.graph.center
+    # ranked by confidence, so compare as sets of poses
+    matched = [min(np.abs(pose - e.numpy()).max() for e in expected) for pose in result.poses]
+    assert max(matched) < 1e-4
+    # rigid-body and torsion moves only: every pose is the ligand itself (internal geometry kept)
+    bond = prepared.ligand.GetBondWithIdx(0)
+    lengths = np.linalg.norm(result.poses[:, bond.GetBeginAtomIdx()] - result.poses[:, bond.GetEndAtomIdx()], axis=-1)
+    assert np.ptp(lengths) < 1e-4
+    again = dock(models, prepared, samples=5, steps=0, seed=3)
+    np.testing.assert_allclose(again.poses, result.poses)
+    with pytest.raises(ValueError, match="steps"):
+        dock(models, prepared, samples=5, steps=-1)
+
+
 def test_vina_pocket_box_keeps_the_pocket_and_needs_one(example, bundles) -> None:
     pytest.importorskip("vina")
     from dataclasses import replace
