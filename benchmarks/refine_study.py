@@ -8,6 +8,7 @@ minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains o
 `discodock.refine`, default settings). Resumable: rows are appended per complex and model.
 
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models twin-pocket --steps 0 --label prior  # no denoising
     python benchmarks/refine_study.py --summarize
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -28,11 +30,11 @@ RANKINGS = ["vina-opt", "vina-refine"]
 COLUMNS = ["id", "model", "ranking", "top1_rmsd", "oracle_rmsd", "vina_score", "seconds"]
 
 
-def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
+def study_one(models, paths, samples: int, steps: int, vina_box: str = "poses") -> pd.DataFrame:
     from discodock.evaluation.benchmark import dock_and_score
 
     rows = dock_and_score(models, paths, mode="pocket", samples=samples, steps=steps, seed=0, device="cpu",
-                          check_validity=False, vina_rankings=RANKINGS)
+                          check_validity=False, vina_rankings=RANKINGS, vina_box=vina_box)
     return pd.DataFrame([{"id": paths.id, "ranking": r, "top1_rmsd": rows[r]["top1_rmsd"],
                           "oracle_rmsd": rows[r]["oracle_rmsd"], "vina_score": rows[r]["confidence"],
                           "seconds": rows[r]["seconds"]} for r in RANKINGS])
@@ -62,9 +64,11 @@ def main() -> None:
     from discodock.atomic import atomic_write_text
     from discodock.refine import RefineSettings
 
-    args = study_parser(__doc__.splitlines()[0], "refine_study.csv").parse_args()
+    parser = study_parser(__doc__.splitlines()[0], "refine_study.csv")
+    parser.add_argument("--vina-box", choices=["poses", "pocket"], default="poses", help="as for discodock benchmark")
+    args = parser.parse_args()
     if not args.summarize:
-        run_study(args, study_one, COLUMNS, lambda table: "top-1 " + ", ".join(
+        run_study(args, partial(study_one, vina_box=args.vina_box), COLUMNS, lambda table: "top-1 " + ", ".join(
             f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])))
 
     summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
