@@ -34,8 +34,9 @@ def _add_docking_options(parser: argparse.ArgumentParser) -> None:
                         help="auto (default): disco-pocket for pocket docking (a pocket given; benchmark: "
                              "--mode pocket), else the blind disco; or twin-pocket, twin, or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
-    parser.add_argument("--steps", type=int, default=20, help="reverse-diffusion steps (default 20; 0: no denoising, the diffusion "
-                             "prior's random poses, a control for what the model adds)")
+    parser.add_argument("--steps", type=int, default=20,
+                        help="reverse-diffusion steps (default 20; 0: no denoising, the diffusion prior's random "
+                             "poses, a control for what the model adds)")
     parser.add_argument("--temperature", choices=["plain", "diffdock-v1.1", "mild"], default=None,
                         help="low-temperature sampling preset as in DiffDock (default: the model's own setting)")
 

@@ -32,6 +32,9 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-o
                   ("twin+vina-opt-pocket", "twin+vina-opt"),
                   ("disco+vina-refine", "twin+vina-refine"), ("disco+vina-refine", "disco+vina-opt"),
                   ("twin+vina-refine", "twin+vina-opt"),
+                  # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
+                  ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
+                  ("disco+vina-opt", "prior+vina-opt-pocket"),
                   # the core's codebook latents (m x k codes) against DisCo-DiffDock's pointer latents
                   ("disco_codebook", "disco"), ("disco_codebook", "twin"),
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')
