@@ -278,8 +278,13 @@ def success_by_identity(rows: pd.DataFrame, identity_csv: Path) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# line style of a curve by how its poses were ranked (the part of the method name after '+')
+RANKING_LINESTYLES = {"": "-", "vina": ":", "vina-opt": "--", "vina-refine": "-."}
+
+
 def plot_rmsd_cdf(rows: pd.DataFrame, vina: pd.DataFrame | None, path: Path) -> None:
-    """Cumulative share of complexes with top-1 RMSD below x, one curve per method and mode."""
+    """Cumulative share of complexes with top-1 RMSD below x: one panel per mode, one colour per model and
+    one line style per ranking (Vina's own search in black, pocket panel)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -287,18 +292,27 @@ def plot_rmsd_cdf(rows: pd.DataFrame, vina: pd.DataFrame | None, path: Path) -> 
 
     from discodock.atomic import atomic_open
 
-    curves = {f"{m} ({mode})": g["top1_rmsd"] for (m, mode), g in rows.groupby(["method", "mode"])}
-    if vina is not None:
-        curves["vina (pocket)"] = vina["top1_rmsd"]
+    modes = sorted(rows["mode"].unique()) or ["pocket"]
+    models = sorted({m.partition("+")[0] for m in rows["method"]})
+    colours = dict(zip(models, plt.get_cmap("tab10" if len(models) <= 10 else "tab20").colors))
     grid = np.linspace(0, 10, 201)
-    fig, ax = plt.subplots(figsize=(5, 4), dpi=120)
-    for label, values in curves.items():
-        values = np.nan_to_num(values.to_numpy(dtype=float), nan=np.inf)
-        ax.plot(grid, [(values < x).mean() for x in grid], label=f"{label}, n={len(values)}")
-    ax.axvline(2.0, color="grey", lw=0.8, ls="--")
-    ax.set_xlabel("top-1 RMSD (Å)")
-    ax.set_ylabel("share of complexes below")
-    ax.legend(fontsize=7)
+    fig, axes = plt.subplots(1, len(modes), figsize=(4.2 * len(modes) + 2.6, 4), dpi=120, squeeze=False)
+    for ax, mode in zip(axes[0], modes):
+        curves = [(m, g["top1_rmsd"]) for m, g in rows[rows["mode"] == mode].groupby("method")]
+        if vina is not None and mode == "pocket":
+            curves.append(("vina", vina["top1_rmsd"]))
+        for method, values in curves:
+            values = np.nan_to_num(values.to_numpy(dtype=float), nan=np.inf)
+            model, _, ranking = method.partition("+")
+            style = ({"color": "black", "lw": 1.6} if method == "vina" else
+                     {"color": colours[model], "ls": RANKING_LINESTYLES.get(ranking.removesuffix("-pocket"), "-")})
+            ax.plot(grid, [(values < x).mean() for x in grid], label=f"{method}, n={len(values)}", **style)
+        ax.axvline(2.0, color="grey", lw=0.8, ls="--")
+        ax.set_title(mode)
+        ax.set_xlabel("top-1 RMSD (Å)")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    axes[0][0].set_ylabel("share of complexes below")
     fig.tight_layout()
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format="png")

@@ -43,3 +43,25 @@ def test_report_pairs_disco_with_twin_for_each_ranking(tmp_path, rows):
     paired = pd.read_csv(tmp_path / "tiny_paired.csv").set_index("a")
     assert list(paired.index) == ["disco", "disco+vina"] and list(paired["b"]) == ["twin", "twin+vina"]
     assert (paired.loc["disco+vina", "only_a"], paired.loc["disco+vina", "only_b"]) == (1, 1)  # b; a
+
+
+def test_rmsd_cdf_has_a_panel_per_mode_and_styles_by_ranking(tmp_path, rows, monkeypatch):
+    """One panel per mode; a model keeps its colour across rankings, a ranking its line style; Vina is black."""
+    import matplotlib.pyplot as plt
+
+    from discodock.evaluation.benchmark import plot_rmsd_cdf
+
+    more = rows.assign(method=rows["method"] + "+vina-refine-pocket")
+    blind = rows.assign(mode="blind")
+    vina = pd.DataFrame({"id": ["a", "b"], "top1_rmsd": [0.5, 4.0]})
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)  # keep the figure to look at it
+    plot_rmsd_cdf(pd.concat([rows, more, blind]), vina, tmp_path / "cdf.png")
+    assert (tmp_path / "cdf.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    blind_ax, pocket_ax = figures[0].axes
+    assert (blind_ax.get_title(), pocket_ax.get_title()) == ("blind", "pocket")
+    lines = {line.get_label().split(",")[0]: line for line in pocket_ax.get_lines() if "n=" in line.get_label()}
+    assert set(lines) == {"disco", "twin", "disco+vina-refine-pocket", "twin+vina-refine-pocket", "vina"}
+    assert lines["disco"].get_color() == lines["disco+vina-refine-pocket"].get_color() != lines["twin"].get_color()
+    assert lines["disco"].get_linestyle() == "-" and lines["disco+vina-refine-pocket"].get_linestyle() == "-."
+    assert lines["vina"].get_color() == "black" and len(blind_ax.get_lines()) == 3  # disco, twin, the 2 Å line
