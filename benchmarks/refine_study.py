@@ -9,6 +9,8 @@ minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains o
 
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models twin-pocket --steps 0 --label prior  # no denoising
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models benchmarks/seed_bundles/disco_pocket_s1.pt \
+        --label disco-pocket-s1    # and twin_pocket_s1 / twin-pocket-s1, seed 2 likewise (DisCo vs twin per seed)
     python benchmarks/refine_study.py --summarize
 """
 
@@ -60,6 +62,29 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# DisCo against its twin, one pair of row labels per training seed (seeds 1 and 2: benchmarks/seed_bundles/)
+SEED_PAIRS = {0: ("disco-pocket", "twin-pocket"), 1: ("disco-pocket-s1", "twin-pocket-s1"),
+              2: ("disco-pocket-s2", "twin-pocket-s2")}
+
+
+def compare_seeds(rows: pd.DataFrame, ranking: str = "vina-refine") -> pd.DataFrame:
+    """Per training seed whose two models have rows: DisCo vs twin top-1 success under `ranking`, paired
+    per complex (exact McNemar), on the complexes both have."""
+    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, mcnemar_exact
+
+    top1 = rows[rows["ranking"] == ranking].pivot(index="id", columns="model", values="top1_rmsd")
+    out = []
+    for seed, (disco, twin) in SEED_PAIRS.items():
+        if disco not in top1 or twin not in top1:
+            continue
+        hits = top1[[disco, twin]].dropna() < SUCCESS_THRESHOLD
+        test = mcnemar_exact(hits[disco], hits[twin])
+        out.append({"seed": seed, "n": test["n"], "disco_success": hits[disco].mean(),
+                    "twin_success": hits[twin].mean(), "only_disco": test["only_a"], "only_twin": test["only_b"],
+                    "p_value": test["p_value"]})
+    return pd.DataFrame(out)
+
+
 def main() -> None:
     from discodock.atomic import atomic_write_text
     from discodock.refine import RefineSettings
@@ -71,9 +96,13 @@ def main() -> None:
         run_study(args, partial(study_one, vina_box=args.vina_box), COLUMNS, lambda table: "top-1 " + ", ".join(
             f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])))
 
-    summary = summarize(pd.read_csv(args.out, dtype={"id": str}))
+    rows = pd.read_csv(args.out, dtype={"id": str})
+    summary = summarize(rows)
     atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))
     print(summary.to_string(index=False))
+    seeds = compare_seeds(rows)
+    atomic_write_text(args.out.with_name(args.out.stem + "_seeds.csv"), seeds.to_csv(index=False))
+    print(seeds.to_string(index=False))
     print(json.dumps({"config": str(args.config.relative_to(REPO)), "refine": asdict(RefineSettings())}))
 
 

@@ -175,6 +175,19 @@ def refine_study_table() -> str | None:
     return markdown(pd.DataFrame(rows))
 
 
+def refine_seeds_table() -> str | None:
+    """DisCo vs its twin under --vina-rank refine, per training seed, paired per complex, off the test set."""
+    path = RESULTS / "refine_study_seeds.csv"
+    if not path.is_file():
+        return None
+    rows = [{
+        "seed": int(r.seed), "complexes": int(r.n),
+        "top-1 < 2 Å DisCo / twin": f"{100 * r.disco_success:.1f} % / {100 * r.twin_success:.1f} %",
+        "only DisCo / only twin": f"{int(r.only_disco)} / {int(r.only_twin)}", "McNemar p": p_value(r.p_value),
+    } for r in pd.read_csv(path).itertuples()]
+    return markdown(pd.DataFrame(rows))
+
+
 def refine_settings_table() -> str | None:
     """Longer or more refinement chains than the default, same sampled and minimised poses, off the test set."""
     path = RESULTS / "refine_settings_study_summary.csv"
@@ -259,21 +272,26 @@ def loss_by_time_table() -> str | None:
     return markdown(pd.DataFrame(rows)) if rows else None
 
 
-def vina_line() -> str:
-    summary = json.loads((RESULTS / "vina_posebusters_v2_summary.json").read_text())
-    low, high = summary["top1_success_ci95"]
-    done = "all 308 complexes" if summary["n"] == 308 else f"{summary['n']} of 308 complexes run so far"
-    return (f"Vina, pocket given (exhaustiveness 8), PoseBusters V2: {done} ({summary['n_timeout']} stopped at "
-            f"{summary['settings']['timeout_cpu_s']:.0f} CPU s, counted as misses); "
+def vina_lines() -> str:
+    """One line per Vina run on PoseBusters V2 (vina_posebusters_v2*_summary.json), highest exhaustiveness first."""
+    summaries = [json.loads(path.read_text()) for path in RESULTS.glob("vina_posebusters_v2*_summary.json")]
+    lines = []
+    for summary in sorted(summaries, key=lambda s: -s["settings"]["exhaustiveness"]):
+        low, high = summary["top1_success_ci95"]
+        done = "all 308 complexes" if summary["n"] == 308 else f"{summary['n']} of 308 complexes run so far"
+        lines.append(
+            f"Vina, pocket given (exhaustiveness {summary['settings']['exhaustiveness']}), PoseBusters V2: {done} "
+            f"({summary['n_timeout']} stopped at {summary['settings']['timeout_cpu_s']:.0f} CPU s, counted as misses); "
             f"top-1 < 2 Å {percent_ci(summary['top1_success'], low, high)}, "
             f"best of 9 {100 * summary['best_of_9_success']:.1f} %, median {summary['median_seconds']:.0f} s per complex.")
+    return "\n\n".join(lines)
 
 
 def main() -> None:
     docking = docking_table()
     if docking:
         print("### Docking: PoseBusters V2\n\n" + docking + "\n")
-    print(vina_line() + "\n")
+    print(vina_lines() + "\n")
     paired = paired_table()
     if paired:
         print("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):\n\n" + paired + "\n")
@@ -292,6 +310,10 @@ def main() -> None:
     refine = refine_study_table()
     if refine:
         print("### Docking: Vina Monte-Carlo refinement (validation split + time-split complexes)\n\n" + refine + "\n")
+    refine_seeds = refine_seeds_table()
+    if refine_seeds:
+        print("### Docking: DisCo vs twin under refinement, per training seed (validation split + time-split "
+              "complexes)\n\n" + refine_seeds + "\n")
     settings = refine_settings_table()
     if settings:
         print("### Docking: how much refinement (DisCo; validation split + time-split complexes)\n\n" + settings + "\n")

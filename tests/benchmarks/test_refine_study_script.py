@@ -25,3 +25,18 @@ def test_summary_pairs_refined_with_minimised_tops(script):
     assert summary.loc["vina-refine", "oracle_success"] == pytest.approx(2 / 3)
     assert (summary.loc["vina-refine", "only_refine"], summary.loc["vina-refine", "only_opt"]) == (1, 0)
     assert summary.loc["vina-refine", "median_seconds"] == 22.0 and (summary["n"] == 3).all()
+
+
+def test_seeds_pair_disco_with_its_twin_per_seed(script):
+    ids = ["a", "b", "c"]
+    refine = {"disco-pocket": [1.0, 1.0, 5.0], "twin-pocket": [3.0, 1.0, 5.0],
+              "disco-pocket-s1": [3.0, 3.0, 1.0], "twin-pocket-s1": [1.0, 3.0, 1.0],
+              "disco-pocket-s2": [1.0, 1.0, 1.0]}  # seed 2's twin has not run: no row for seed 2
+    rows = pd.DataFrame([{"id": i, "model": m, "ranking": "vina-refine", "top1_rmsd": r}
+                         for m, rmsds in refine.items() for i, r in zip(ids, rmsds)]
+                        + [{"id": "a", "model": "twin-pocket", "ranking": "vina-opt", "top1_rmsd": 0.5}])
+    seeds = script.compare_seeds(rows).set_index("seed")
+    assert list(seeds.index) == [0, 1]
+    assert (seeds.loc[0, "only_disco"], seeds.loc[0, "only_twin"]) == (1, 0)  # vina-opt rows are not counted
+    assert (seeds.loc[1, "only_disco"], seeds.loc[1, "only_twin"]) == (0, 1)
+    assert seeds.loc[0, "disco_success"] == pytest.approx(2 / 3) and (seeds["n"] == 3).all()
