@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -28,26 +29,28 @@ def mean_std(values: pd.Series, digits: int = 2) -> str:
     return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
+def csv_table(name: str, format_row: Callable[[tuple], dict]) -> str | None:
+    """A Markdown table with one row per row of results/<name>, formatted by `format_row` (a named tuple in,
+    {column: text} out); None when the file is absent."""
+    path = RESULTS / name
+    if not path.is_file():
+        return None
+    return markdown(pd.DataFrame([format_row(r) for r in pd.read_csv(path).itertuples(index=False)]))
+
+
 def percent_ci(rate: float, low: float, high: float) -> str:
     """'27.3 % [22.6, 32.5]': a success rate with its 95 % interval, in percent."""
     return f"{100 * rate:.1f} % [{100 * low:.1f}, {100 * high:.1f}]"
 
 
 def docking_table() -> str | None:
-    path = RESULTS / "posebusters_v2_summary.csv"
-    if not path.is_file():
-        return None
-    summary = pd.read_csv(path)
-    rows = []
-    for r in summary.itertuples(index=False):
-        rows.append({
-            "method": r.method, "mode": r.mode, "n": int(r.n),
-            "top-1 < 2 Å": percent_ci(r.top1_success, r.top1_ci_low, r.top1_ci_high),
-            "oracle < 2 Å": f"{100 * r.oracle_success:.1f} %",
-            "top-1 < 2 Å & PB-valid": "" if pd.isna(r.pb_valid_success) else f"{100 * r.pb_valid_success:.1f} %",
-            "median s / complex": f"{r.median_seconds:.1f}",
-        })
-    return markdown(pd.DataFrame(rows))
+    return csv_table("posebusters_v2_summary.csv", lambda r: {
+        "method": r.method, "mode": r.mode, "n": int(r.n),
+        "top-1 < 2 Å": percent_ci(r.top1_success, r.top1_ci_low, r.top1_ci_high),
+        "oracle < 2 Å": f"{100 * r.oracle_success:.1f} %",
+        "top-1 < 2 Å & PB-valid": "" if pd.isna(r.pb_valid_success) else f"{100 * r.pb_valid_success:.1f} %",
+        "median s / complex": f"{r.median_seconds:.1f}",
+    })
 
 
 def p_value(p: float) -> str:
@@ -64,22 +67,16 @@ def p_clause(p: float) -> str:
 def paired_table() -> str | None:
     """The paired tests of posebusters_v2_paired.csv: McNemar at 2 Å (top-1 and best of N) and Wilcoxon
     of top-1 RMSD."""
-    path = RESULTS / "posebusters_v2_paired.csv"
-    if not path.is_file():
-        return None
-    rows = []
-    for r in pd.read_csv(path).itertuples(index=False):
-        rows.append({
-            "a vs b": f"{r.a} vs {r.b}", "mode": r.mode, "complexes": int(r.n),
-            "top-1 < 2 Å a / b": f"{100 * r.success_a:.1f} % / {100 * r.success_b:.1f} %",
-            "only a / only b": f"{int(r.only_a)} / {int(r.only_b)}", "McNemar p": p_value(r.p_value),
-            "median top-1 RMSD a / b": f"{r.median_top1_rmsd_a:.1f} / {r.median_top1_rmsd_b:.1f} Å",
-            "Wilcoxon p": p_value(r.wilcoxon_p),
-            "best of N < 2 Å a / b": f"{100 * r.oracle_success_a:.1f} % / {100 * r.oracle_success_b:.1f} %",
-            "only a / only b (best of N)": f"{int(r.oracle_only_a)} / {int(r.oracle_only_b)}",
-            "McNemar p (best of N)": p_value(r.oracle_p_value),
-        })
-    return markdown(pd.DataFrame(rows))
+    return csv_table("posebusters_v2_paired.csv", lambda r: {
+        "a vs b": f"{r.a} vs {r.b}", "mode": r.mode, "complexes": int(r.n),
+        "top-1 < 2 Å a / b": f"{100 * r.success_a:.1f} % / {100 * r.success_b:.1f} %",
+        "only a / only b": f"{int(r.only_a)} / {int(r.only_b)}", "McNemar p": p_value(r.p_value),
+        "median top-1 RMSD a / b": f"{r.median_top1_rmsd_a:.1f} / {r.median_top1_rmsd_b:.1f} Å",
+        "Wilcoxon p": p_value(r.wilcoxon_p),
+        "best of N < 2 Å a / b": f"{100 * r.oracle_success_a:.1f} % / {100 * r.oracle_success_b:.1f} %",
+        "only a / only b (best of N)": f"{int(r.oracle_only_a)} / {int(r.oracle_only_b)}",
+        "McNemar p (best of N)": p_value(r.oracle_p_value),
+    })
 
 
 def seed_study_table() -> str | None:
@@ -146,54 +143,38 @@ def ranking_study_table() -> str | None:
 
 def sampling_study_table() -> str | None:
     """Low-temperature presets and Vina boxes, paired per model, off the test set."""
-    path = RESULTS / "sampling_study_summary.csv"
-    if not path.is_file():
-        return None
-    table = pd.read_csv(path)
-    rows = [{
+    return csv_table("sampling_study_summary.csv", lambda r: {
         "model": r.model, "preset": r.preset, "Vina box": r.vina_box, "n": r.n,
         "top-1 (confidence)": f"{100 * r.top1_success:.1f} %", "best of 40": f"{100 * r.oracle_success:.1f} %",
         "top-1 minimised (Vina score)": percent_ci(r.top1_opt_success, r.top1_opt_ci_low, r.top1_opt_ci_high),
         "best of 40 minimised": f"{100 * r.oracle_opt_success:.1f} %",
-    } for r in table.itertuples()]
-    return markdown(pd.DataFrame(rows))
+    })
 
 
 def refine_study_table() -> str | None:
     """Vina Monte-Carlo refinement against plain minimisation, paired per complex, off the test set."""
-    path = RESULTS / "refine_study_summary.csv"
-    if not path.is_file():
-        return None
-    rows = [{
+    return csv_table("refine_study_summary.csv", lambda r: {
         "model": r.model, "ranking": r.ranking, "n": r.n,
         "top-1 < 2 Å": percent_ci(r.top1_success, r.ci_low, r.ci_high),
         "best of 40 < 2 Å": f"{100 * r.oracle_success:.1f} %",
         "only this / only vina-opt (McNemar p)": "" if pd.isna(r.p_value) else
         f"{int(r.only_refine)} / {int(r.only_opt)} ({p_value(r.p_value)})",
         "median s / complex": f"{r.median_seconds:.1f}",
-    } for r in pd.read_csv(path).itertuples()]
-    return markdown(pd.DataFrame(rows))
+    })
 
 
 def refine_seeds_table() -> str | None:
     """DisCo vs its twin under --vina-rank refine, per training seed, paired per complex, off the test set."""
-    path = RESULTS / "refine_study_seeds.csv"
-    if not path.is_file():
-        return None
-    rows = [{
+    return csv_table("refine_study_seeds.csv", lambda r: {
         "seed": int(r.seed), "complexes": int(r.n),
         "top-1 < 2 Å DisCo / twin": f"{100 * r.disco_success:.1f} % / {100 * r.twin_success:.1f} %",
         "only DisCo / only twin": f"{int(r.only_disco)} / {int(r.only_twin)}", "McNemar p": p_value(r.p_value),
-    } for r in pd.read_csv(path).itertuples()]
-    return markdown(pd.DataFrame(rows))
+    })
 
 
 def refine_settings_table() -> str | None:
     """Longer or more refinement chains than the default, same sampled and minimised poses, off the test set."""
-    path = RESULTS / "refine_settings_study_summary.csv"
-    if not path.is_file():
-        return None
-    rows = [{
+    return csv_table("refine_settings_study_summary.csv", lambda r: {
         "model": r.model, "chains x steps": r.setting, "n": r.n,
         "top-1 < 2 Å": percent_ci(r.top1_success, r.ci_low, r.ci_high),
         "best of 40 < 2 Å": f"{100 * r.oracle_success:.1f} %",
@@ -202,8 +183,7 @@ def refine_settings_table() -> str | None:
         "median Vina score": f"{r.median_vina_score:.2f}",
         "Vina minimisations": f"{r.mean_minimisations:.0f}",
         "median s (minimise + refine)": f"{r.median_seconds:.1f}",
-    } for r in pd.read_csv(path).itertuples()]
-    return markdown(pd.DataFrame(rows))
+    })
 
 
 def vina_misses_table(methods: tuple[str, ...] = ("disco+vina-refine", "twin+vina-refine")) -> str | None:
