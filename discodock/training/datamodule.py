@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from discodock.errors import InputError
+from discodock.evaluation.datasets import read_ids
 from discodock.training._lightning import pl
 from discodock.training.config import TrainConfig, resolve_path
 from discodock.training.dataset import (
@@ -50,7 +51,7 @@ def load_split(cfg: TrainConfig, items: Sequence[TrainingComplex] | None = None)
     ids_path = resolve_path(cfg.data.val_ids)
     if not ids_path.is_file():
         raise InputError(ids_path, "validation id file not found (data.val_ids)")
-    val_ids = set(ids_path.read_text().split())
+    val_ids = set(read_ids(ids_path))
     missing = sorted(val_ids - {c.graph.name for c in items})
     if missing:
         raise InputError(ids_path, f"{len(missing)} validation complexes are not in {source}: {', '.join(missing[:5])}")
