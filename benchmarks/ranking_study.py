@@ -154,15 +154,14 @@ def rules(group: pd.DataFrame) -> dict[str, float]:
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    from discodock.evaluation.metrics import binomial_ci
+    from discodock.evaluation.metrics import success_with_ci
 
     tops = pd.DataFrame([{"id": i, "model": m, **rules(g)} for (i, m), g in rows.groupby(["id", "model"])])
     out = []
     for model, group in tops.groupby("model"):
         for rule in [c for c in tops.columns if c not in ("id", "model")]:
-            hits = int((group[rule] < 2.0).sum())
-            low, high = binomial_ci(hits, len(group))
-            out.append({"model": model, "rule": rule, "n": len(group), "top1_success": hits / len(group),
+            success, low, high = success_with_ci(group[rule])
+            out.append({"model": model, "rule": rule, "n": len(group), "top1_success": success,
                         "ci_low": low, "ci_high": high, "median_rmsd": float(group[rule].median())})
     return pd.DataFrame(out)
 

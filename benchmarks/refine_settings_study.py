@@ -68,7 +68,7 @@ def study_one(models, paths, samples: int, steps: int) -> pd.DataFrame:
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     """Per model and setting, on the complexes every setting has: top-1 and oracle success at 2 Å, the
     median Vina score, minimisations and seconds, and the McNemar test against the default setting."""
-    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, binomial_ci, mcnemar_exact
+    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, mcnemar_exact, success_rate, success_with_ci
 
     rows = rows.assign(setting=[f"{c}x{s}" for c, s in zip(rows["chains"], rows["steps"])])
     default = "{}x{}".format(*SETTINGS[0])
@@ -78,11 +78,10 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
                  for column in ["top1_rmsd", "oracle_rmsd", "vina_score", "minimisations", "seconds"]}
         hits = table["top1_rmsd"] < SUCCESS_THRESHOLD
         for setting in hits.columns:
-            low, high = binomial_ci(int(hits[setting].sum()), len(hits))
+            success, low, high = success_with_ci(table["top1_rmsd"][setting])
             test = mcnemar_exact(hits[setting], hits[default])
-            out.append({"model": model, "setting": setting, "n": len(hits), "top1_success": hits[setting].mean(),
-                        "ci_low": low, "ci_high": high,
-                        "oracle_success": (table["oracle_rmsd"][setting] < SUCCESS_THRESHOLD).mean(),
+            out.append({"model": model, "setting": setting, "n": len(hits), "top1_success": success,
+                        "ci_low": low, "ci_high": high, "oracle_success": success_rate(table["oracle_rmsd"][setting]),
                         "median_vina_score": table["vina_score"][setting].median(),
                         "mean_minimisations": table["minimisations"][setting].mean(),
                         "median_seconds": table["seconds"][setting].median(),

@@ -44,18 +44,18 @@ def study_one(models, paths, samples: int, steps: int, vina_box: str = "poses") 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     """Per model and ranking: top-1 and oracle success at 2 Å, and the McNemar test of refine vs opt."""
-    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, binomial_ci, mcnemar_exact
+    from discodock.evaluation.metrics import SUCCESS_THRESHOLD, mcnemar_exact, success_rate, success_with_ci
 
     out = []
     for model, group in rows.groupby("model"):
-        hits = group.pivot(index="id", columns="ranking", values="top1_rmsd").dropna() < SUCCESS_THRESHOLD
-        oracle = group.pivot(index="id", columns="ranking", values="oracle_rmsd").loc[hits.index] < SUCCESS_THRESHOLD
-        seconds = group.pivot(index="id", columns="ranking", values="seconds").loc[hits.index]
-        test = mcnemar_exact(hits["vina-refine"], hits["vina-opt"])
+        top1 = group.pivot(index="id", columns="ranking", values="top1_rmsd").dropna()
+        oracle = group.pivot(index="id", columns="ranking", values="oracle_rmsd").loc[top1.index]
+        seconds = group.pivot(index="id", columns="ranking", values="seconds").loc[top1.index]
+        test = mcnemar_exact(top1["vina-refine"] < SUCCESS_THRESHOLD, top1["vina-opt"] < SUCCESS_THRESHOLD)
         for ranking in RANKINGS:
-            low, high = binomial_ci(int(hits[ranking].sum()), len(hits))
-            out.append({"model": model, "ranking": ranking, "n": len(hits), "top1_success": hits[ranking].mean(),
-                        "ci_low": low, "ci_high": high, "oracle_success": oracle[ranking].mean(),
+            success, low, high = success_with_ci(top1[ranking])
+            out.append({"model": model, "ranking": ranking, "n": len(top1), "top1_success": success,
+                        "ci_low": low, "ci_high": high, "oracle_success": success_rate(oracle[ranking]),
                         "median_seconds": seconds[ranking].median(),
                         **({"only_refine": test["only_a"], "only_opt": test["only_b"], "p_value": test["p_value"]}
                            if ranking == "vina-refine" else {})})

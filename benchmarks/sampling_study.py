@@ -52,7 +52,7 @@ def study_one(models, paths, temperature: LowTemperature, vina_box: str, samples
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     """Per setting (preset, box) and model, on the complexes every setting of that model has done (paired)."""
-    from discodock.evaluation.metrics import binomial_ci
+    from discodock.evaluation.metrics import success_rate, success_with_ci
 
     out = []
     for model, group in rows.groupby("model"):
@@ -61,15 +61,14 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
         common = set.intersection(*(set(part["id"]) for part in by_setting.values()))
         for (preset, vina_box), part in by_setting.items():
             part = part[part["id"].isin(common)]
-            hits = int((part["top1_opt_rmsd"] < 2).sum())
-            low, high = binomial_ci(hits, len(part))
+            opt_success, low, high = success_with_ci(part["top1_opt_rmsd"])
             out.append({
                 "model": model, "preset": preset, "vina_box": vina_box, "n": len(part),
-                "top1_success": float((part["top1_rmsd"] < 2).mean()),
-                "oracle_success": float((part["oracle_rmsd"] < 2).mean()),
+                "top1_success": success_rate(part["top1_rmsd"]),
+                "oracle_success": success_rate(part["oracle_rmsd"]),
                 "share_below_2": float(part["share_below_2"].mean()),
-                "top1_opt_success": hits / max(len(part), 1), "top1_opt_ci_low": low, "top1_opt_ci_high": high,
-                "oracle_opt_success": float((part["oracle_opt_rmsd"] < 2).mean()),
+                "top1_opt_success": opt_success, "top1_opt_ci_low": low, "top1_opt_ci_high": high,
+                "oracle_opt_success": success_rate(part["oracle_opt_rmsd"]),
                 "median_top1_opt_rmsd": float(part["top1_opt_rmsd"].median()),
             })
     return pd.DataFrame(out)

@@ -63,13 +63,12 @@ def oracle_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def per_seed(wide: pd.DataFrame) -> pd.DataFrame:
     """Success, Wilson interval and median best-of-N RMSD per (model, seed); DisCo vs twin tests per seed."""
-    from discodock.evaluation.metrics import binomial_ci, mcnemar_exact, wilcoxon_paired
+    from discodock.evaluation.metrics import mcnemar_exact, success_with_ci, wilcoxon_paired
 
     out = []
     for (model, seed), rmsd in wide.items():
-        hits = int((rmsd < THRESHOLD).sum())
-        low, high = binomial_ci(hits, len(rmsd))
-        row = {"model": model, "seed": seed, "n": len(rmsd), "oracle_success": hits / len(rmsd),
+        success, low, high = success_with_ci(rmsd)
+        row = {"model": model, "seed": seed, "n": len(rmsd), "oracle_success": success,
                "ci_low": low, "ci_high": high, "median_oracle_rmsd": float(np.median(rmsd))}
         if model == "disco" and ("twin", seed) in wide:
             twin = wide[("twin", seed)]

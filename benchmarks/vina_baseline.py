@@ -24,14 +24,13 @@ import signal
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from discodock.atomic import atomic_write_text
 from discodock.baselines.vina import BOX_PADDING, DEFAULT_SEED, dock_with_vina, pocket_box, read_ligand
 from discodock.errors import InputError
 from discodock.evaluation.datasets import ComplexPaths, default_data_root, load_set
-from discodock.evaluation.metrics import binomial_ci, median_rmsd, success_rate
+from discodock.evaluation.metrics import median_rmsd, success_rate, success_with_ci
 from discodock.evaluation.rmsd import symmetry_rmsd
 
 COLUMNS = ["id", "top1_rmsd", "best_rmsd", "seconds", "status", "cpu_seconds"]  # cpu: immune to shared-CPU load
@@ -102,14 +101,13 @@ def summarize(rows: pd.DataFrame, settings: dict) -> dict:
     n = len(rows)
     ok = rows["status"].astype(str).str.startswith("ok")  # "ok" or an annotated "ok (...)"
     timeout = rows["status"].astype(str).str.startswith("timeout")
-    hits = int((rows["top1_rmsd"].fillna(np.inf) < 2.0).sum())
-    low, high = binomial_ci(hits, n)
+    success, low, high = success_with_ci(rows["top1_rmsd"])
     return {
         "n": n,
         "n_ok": int(ok.sum()),
         "n_timeout": int(timeout.sum()),
         "n_error": int(n - ok.sum() - timeout.sum()),
-        "top1_success": success_rate(rows["top1_rmsd"]),
+        "top1_success": success,
         "top1_success_ci95": [low, high],
         "best_of_9_success": success_rate(rows["best_rmsd"]),
         "median_top1_rmsd": median_rmsd(rows["top1_rmsd"]),

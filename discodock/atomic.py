@@ -50,11 +50,6 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         handle.write(text)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    with atomic_open(path, "wb") as handle:
-        handle.write(data)
-
-
 def create_if_absent(path: str | Path, text: str) -> bool:
     """Create `path` holding `text` unless it exists; True if this call created it.
 

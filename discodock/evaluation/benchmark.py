@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from discodock.errors import InputError
-from discodock.evaluation.metrics import binomial_ci, success_rate
+from discodock.evaluation.metrics import SUCCESS_THRESHOLD, success_rate, success_with_ci
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
                "status"]
@@ -206,14 +206,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
 
 def _summary_row(method: str, mode: str, top1, oracle, pb_valid, seconds) -> dict:
-    n = len(top1)
-    hits = int((np.nan_to_num(np.asarray(top1, dtype=float), nan=np.inf) < 2.0).sum())
-    low, high = binomial_ci(hits, n)
+    success, low, high = success_with_ci(top1)
     valid = [v for v in pb_valid if v in (True, False, "True", "False")]
-    both = [(float(r) < 2.0) and str(v) == "True" for r, v in zip(top1, pb_valid) if v in (True, False, "True", "False")]
+    both = [(float(r) < SUCCESS_THRESHOLD) and str(v) == "True" for r, v in zip(top1, pb_valid) if v in (True, False, "True", "False")]
     return {
-        "method": method, "mode": mode, "n": n,
-        "top1_success": success_rate(top1), "top1_ci_low": low, "top1_ci_high": high,
+        "method": method, "mode": mode, "n": len(top1),
+        "top1_success": success, "top1_ci_low": low, "top1_ci_high": high,
         "oracle_success": success_rate(oracle),
         "pb_valid_success": float(np.mean(both)) if valid else np.nan,
         "median_seconds": float(np.nanmedian(seconds)) if len(seconds) else np.nan,

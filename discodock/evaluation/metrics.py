@@ -7,7 +7,6 @@ DiffDock and PoseBusters). A failed prediction (NaN RMSD) counts as a miss, neve
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.stats import norm
 
 SUCCESS_THRESHOLD = 2.0  # Å
@@ -19,6 +18,14 @@ def success_rate(rmsds, threshold: float = SUCCESS_THRESHOLD) -> float:
     if values.size == 0:
         return float("nan")
     return float(np.mean(np.nan_to_num(values, nan=np.inf) < threshold))
+
+
+def success_with_ci(rmsds, threshold: float = SUCCESS_THRESHOLD, level: float = 0.95) -> tuple[float, float, float]:
+    """(success rate, Wilson interval low, high) of RMSDs below `threshold`; NaN (failed) entries are misses."""
+    hits = np.nan_to_num(np.asarray(rmsds, dtype=float), nan=np.inf) < threshold
+    if hits.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    return (float(hits.mean()), *binomial_ci(int(hits.sum()), hits.size, level))
 
 
 def binomial_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -40,34 +47,6 @@ def median_rmsd(rmsds) -> float:
     """Median RMSD with failed (NaN) entries counted as infinitely wrong, not dropped."""
     values = np.nan_to_num(np.asarray(rmsds, dtype=float), nan=np.inf)
     return float(np.median(values)) if values.size else float("nan")
-
-
-def top_k_rmsd(per_complex: pd.DataFrame, k: int) -> pd.Series:
-    """Per complex, the lowest RMSD among its k best-ranked poses (NaN if none)."""
-    ranked = per_complex[per_complex["rank"] < k]
-    best = ranked.groupby("id", sort=True)["rmsd"].min()
-    return best.reindex(sorted(per_complex["id"].unique()))
-
-
-def summarize_rankings(per_complex: pd.DataFrame, threshold: float = SUCCESS_THRESHOLD) -> dict:
-    """Top-1, top-5 and oracle (best of all poses) success, with the top-1 Wilson interval and median RMSD.
-
-    `per_complex` is long-format: one row per pose with columns `id`, `rank` (0 = highest ranked)
-    and `rmsd`; a complex whose prediction failed appears with one row of NaN RMSD.
-    """
-    top1 = top_k_rmsd(per_complex, 1)
-    n = int(top1.size)
-    hits = int(round(success_rate(top1, threshold) * n))
-    low, high = binomial_ci(hits, n)
-    return {
-        "n": n,
-        "top1_success": success_rate(top1, threshold),
-        "top1_ci_low": low,
-        "top1_ci_high": high,
-        "top5_success": success_rate(top_k_rmsd(per_complex, 5), threshold),
-        "oracle_success": success_rate(top_k_rmsd(per_complex, int(per_complex["rank"].max()) + 1), threshold),
-        "median_top1_rmsd": median_rmsd(top1),
-    }
 
 
 def wilcoxon_paired(values_a, values_b) -> dict:

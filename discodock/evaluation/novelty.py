@@ -32,7 +32,7 @@ from Bio.Align import substitution_matrices
 from Bio.SeqUtils import seq1
 
 from discodock.errors import InputError
-from discodock.evaluation.metrics import binomial_ci, success_rate
+from discodock.evaluation.metrics import SUCCESS_THRESHOLD, success_with_ci
 
 MIN_CHAIN_LENGTH = 30  # shorter chains (peptides) reach high identity by chance when divided by their length
 BINS = ("<30%", "30-90%", ">=90%")
@@ -118,14 +118,13 @@ def identity_bin(identity: float) -> str:
 
 
 def success_by_identity_bin(rmsds: Mapping[str, float], identities: Mapping[str, float],
-                            threshold: float = 2.0) -> pd.DataFrame:
+                            threshold: float = SUCCESS_THRESHOLD) -> pd.DataFrame:
     """Per identity bin: n, success rate (failed = miss) and its Wilson 95 % interval."""
     frame = pd.DataFrame({"rmsd": pd.Series(rmsds, dtype=float)})
     frame["bin"] = [identity_bin(identities[i]) for i in frame.index]
     rows = []
     for name in BINS:
         part = frame[frame["bin"] == name]["rmsd"]
-        rate = success_rate(part, threshold)
-        low, high = binomial_ci(int(round(rate * len(part))) if len(part) else 0, len(part))
+        rate, low, high = success_with_ci(part, threshold)
         rows.append({"bin": name, "n": len(part), "success": rate, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows).set_index("bin")

@@ -9,7 +9,8 @@ in a random orientation), gives node embeddings e_j; new heads pick one node per
 where i_c' is the node chosen for latent c'. Probabilities are a softmax over the nodes (ligand
 atoms and residues) of each complex. Trunk weights are the prior's own, with the score model's
 exact structure, so `init_from_score_model` can start it from a trained score model (the paper
-starts from the score model and freezes the trunk for the first epochs: `freeze_trunk`).
+starts from the score model and freezes the trunk for the first epochs; training does that with a zero
+learning rate for the trunk: `training.lightning_module.PriorModule`).
 
 `CodebookPrior` (latent_mode 'codebook'): the same trunk, its ligand atoms' invariant features
 averaged per complex, is the context vector of the core's causal transformer `ARPrior` over the m
@@ -65,10 +66,6 @@ class _TrunkPrior(nn.Module):
     def init_from_score_model(self, score_model: ScoreModel) -> None:
         """Copy the trunk weights of a trained score model (same config sizes)."""
         self.trunk.load_state_dict(score_model.trunk.state_dict())
-
-    def freeze_trunk(self, frozen: bool = True) -> None:
-        for p in self.trunk.parameters():
-            p.requires_grad_(not frozen)
 
     def receptor_features(self, batch: ComplexBatch) -> ReceptorFeatures:
         """The prior trunk's ligand-independent residue features (compute once, `repeat` for copies)."""

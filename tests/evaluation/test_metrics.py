@@ -1,8 +1,7 @@
 import numpy as np
-import pandas as pd
 import pytest
 
-from discodock.evaluation.metrics import binomial_ci, median_rmsd, success_rate, summarize_rankings, top_k_rmsd
+from discodock.evaluation.metrics import binomial_ci, median_rmsd, success_rate, success_with_ci
 
 
 def test_success_rate_counts_nan_as_miss():
@@ -32,20 +31,12 @@ def test_median_counts_failures_as_worst():
     assert median_rmsd([1.0, 2.0, np.nan]) == 2.0
 
 
-def test_summarize_rankings():
-    rows = [("a", r, x) for r, x in enumerate([3.0, 1.0, 5.0, 5.0, 5.0, 5.0])]  # top-5 hit
-    rows += [("b", r, x) for r, x in enumerate([1.5, 4.0])]  # top-1 hit
-    rows += [("c", r, x) for r, x in enumerate([4.0, 4.0, 4.0, 4.0, 4.0, 0.5])]  # oracle-only hit
-    rows += [("d", 0, np.nan)]  # failed prediction
-    frame = pd.DataFrame(rows, columns=["id", "rank", "rmsd"])
-    summary = summarize_rankings(frame)
-    assert summary["n"] == 4
-    assert summary["top1_success"] == pytest.approx(0.25)
-    assert summary["top5_success"] == pytest.approx(0.5)
-    assert summary["oracle_success"] == pytest.approx(0.75)
-    assert summary["median_top1_rmsd"] == pytest.approx(3.5)
-    assert (summary["top1_ci_low"], summary["top1_ci_high"]) == pytest.approx(binomial_ci(1, 4))
-    assert list(top_k_rmsd(frame, 2).index) == ["a", "b", "c", "d"]
+def test_success_with_ci_counts_failures_as_misses():
+    rate, low, high = success_with_ci([1.0, 1.9, 2.0, 5.0, np.nan])  # 2 of 5: 2.0 itself is not below 2 Å
+    assert rate == pytest.approx(0.4)
+    assert (low, high) == pytest.approx(binomial_ci(2, 5))
+    assert success_with_ci([1.0, 3.0], threshold=5.0)[0] == 1.0
+    assert all(np.isnan(success_with_ci([])))
 
 
 def test_mcnemar_exact_counts_discordant_pairs_only():

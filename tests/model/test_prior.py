@@ -65,7 +65,7 @@ def test_log_prob_is_invariant():
 def fit_with_frozen_trunk(prior, batch, targets: LatentNodes, lr: float, steps: int = 30) -> list[float]:
     """Adam on the prior's soft loss with its trunk frozen; checks shapes, finiteness and that the trunk
     got no gradient; returns the mean loss per step."""
-    prior.freeze_trunk()
+    prior.trunk.requires_grad_(False)
     opt = torch.optim.Adam([p for p in prior.parameters() if p.requires_grad], lr=lr)
     losses = []
     for _ in range(steps):
