@@ -267,48 +267,32 @@ def vina_lines() -> str:
     return "\n\n".join(lines)
 
 
-def main() -> None:
-    docking = docking_table()
-    if docking:
-        print("### Docking: PoseBusters V2\n\n" + docking + "\n")
-    print(vina_lines() + "\n")
-    paired = paired_table()
-    if paired:
-        print("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):\n\n" + paired + "\n")
-    seeds = seed_study_table()
-    if seeds:
-        print("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, plain sampling)\n\n"
-              + seeds + "\n")
-    study = ranking_study_table()
-    if study:
-        print("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, "
-              "top-1 < 2 Å)\n\n" + study + "\n")
-    sampling = sampling_study_table()
-    if sampling:
-        print("### Docking: sampling temperature and Vina box (validation split + time-split complexes, "
-              "top-1 < 2 Å)\n\n" + sampling + "\n")
-    refine = refine_study_table()
-    if refine:
-        print("### Docking: Vina Monte-Carlo refinement (validation split + time-split complexes)\n\n" + refine + "\n")
-    refine_seeds = refine_seeds_table()
-    if refine_seeds:
-        print("### Docking: DisCo vs twin under refinement, per training seed (validation split + time-split "
-              "complexes)\n\n" + refine_seeds + "\n")
-    settings = refine_settings_table()
-    if settings:
-        print("### Docking: how much refinement (DisCo; validation split + time-split complexes)\n\n" + settings + "\n")
-    misses = vina_misses_table()
-    if misses:
-        print("### Docking: what Vina docks and we miss (PoseBusters V2, pocket, top-1 < 2 Å)\n\n" + misses + "\n")
-    costs = cost_lines()
-    if costs:
-        print("### Docking: memory and time\n\n" + costs + "\n")
-    losses = loss_by_time_table()
-    if losses:
-        print("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)\n\n" + losses + "\n")
-    print("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)\n\n" + toy_table() + "\n")
-    print("### Images: 8×8 digits (FID-proxy, lower is better)\n\n" + images_table())
+# (heading, table): each section of the README's results, in order; a table that returns None (its
+# results file absent) is left out with its heading
+SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
+    ("### Docking: PoseBusters V2", docking_table),
+    ("", vina_lines),
+    ("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):", paired_table),
+    ("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, plain sampling)", seed_study_table),
+    ("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, top-1 < 2 Å)",
+     ranking_study_table),
+    ("### Docking: sampling temperature and Vina box (validation split + time-split complexes, top-1 < 2 Å)",
+     sampling_study_table),
+    ("### Docking: Vina Monte-Carlo refinement (validation split + time-split complexes)", refine_study_table),
+    ("### Docking: DisCo vs twin under refinement, per training seed (validation split + time-split complexes)",
+     refine_seeds_table),
+    ("### Docking: how much refinement (DisCo; validation split + time-split complexes)", refine_settings_table),
+    ("### Docking: what Vina docks and we miss (PoseBusters V2, pocket, top-1 < 2 Å)", vina_misses_table),
+    ("### Docking: memory and time", cost_lines),
+    ("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)", loss_by_time_table),
+    ("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)", toy_table),
+    ("### Images: 8×8 digits (FID-proxy, lower is better)", images_table),
+]
 
+
+def main() -> None:
+    sections = [(heading, table()) for heading, table in SECTIONS]
+    print("\n\n".join("\n\n".join(filter(None, (heading, table))) for heading, table in sections if table))
 
 if __name__ == "__main__":
     main()
