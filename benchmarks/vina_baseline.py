@@ -6,9 +6,13 @@ whole protein file, cofactors, ions and additives included (see discodock.baseli
 Each complex runs in a child process limited to --timeout CPU seconds (CPU, not wall clock: the
 machine is shared); timeouts and errors count as misses. Resumable: one row per complex is
 appended (and flushed) to --out; ids already there are skipped (--retry-errors re-runs the errored
-ones; the last row of an id wins). At the end a summary JSON is written beside the CSV.
+ones; the last row of an id wins). At the end a summary JSON is written beside the CSV. Each row also
+carries its top pose's Vina score (`top1_score`, re-minimised by `VinaScorer`), the score our
+`--vina-rank` rows carry, for benchmarks/vina_pool.py.
 
     OMP_NUM_THREADS=1 nohup python benchmarks/vina_baseline.py > runs/vina.log 2>&1 &
+    OMP_NUM_THREADS=1 python benchmarks/vina_baseline.py --set study --exhaustiveness 1 \
+        --out benchmarks/results/vina_study_exh1.csv    # the studies' validation + time-split complexes
 """
 
 from __future__ import annotations
@@ -27,23 +31,26 @@ from pathlib import Path
 import pandas as pd
 
 from discodock.atomic import atomic_write_text
-from discodock.baselines.vina import BOX_PADDING, DEFAULT_SEED, dock_with_vina, pocket_box, read_ligand
+from discodock.baselines.vina import BOX_PADDING, DEFAULT_SEED, VinaScorer, dock_with_vina, pocket_box, read_ligand
 from discodock.errors import InputError
 from discodock.evaluation.datasets import ComplexPaths, default_data_root, load_set
 from discodock.evaluation.metrics import median_rmsd, success_rate, success_with_ci
 from discodock.evaluation.rmsd import symmetry_rmsd
 
-COLUMNS = ["id", "top1_rmsd", "best_rmsd", "seconds", "status", "cpu_seconds"]  # cpu: immune to shared-CPU load
+# cpu_seconds: immune to shared-CPU load; top1_score: the top pose re-minimised by `VinaScorer` in the same box,
+# the energy that `--vina-rank` rows carry (column `confidence`), so that the two can be compared pose for pose
+COLUMNS = ["id", "top1_rmsd", "best_rmsd", "seconds", "status", "cpu_seconds", "top1_score"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def dock_one(c: ComplexPaths, exhaustiveness: int, seed: int) -> tuple[float, float]:
-    """Top-1 and best-of-9 symmetry RMSD of Vina's poses for one complex."""
+def dock_one(c: ComplexPaths, exhaustiveness: int, seed: int) -> tuple[float, float, float]:
+    """Top-1 and best-of-9 symmetry RMSD of Vina's poses for one complex, and the top pose's score."""
     crystal = read_ligand(c.ligand)
     center, box = pocket_box(crystal)
     poses = dock_with_vina(c.protein, crystal, center, box, exhaustiveness=exhaustiveness, seed=seed, cpu=1)
     rmsds = symmetry_rmsd(crystal, [p.GetConformer().GetPositions() for p, _ in poses])
-    return float(rmsds[0]), float(rmsds.min())
+    top1_score, _ = VinaScorer(c.protein, center, box)(poses[0][0], local_optimize=True)
+    return float(rmsds[0]), float(rmsds.min()), top1_score
 
 
 WALL_FACTOR = 10  # wall-clock safety net = this × the CPU limit (the CPUs here are shared and busy)
@@ -77,9 +84,9 @@ def run_with_timeout(c: ComplexPaths, exhaustiveness: int, seed: int, cpu_limit:
     if proc.is_alive() and result is None:
         proc.kill()
     proc.join()
-    top1, best = result if result else (float("nan"), float("nan"))
+    top1, best, score = result if result else (float("nan"),) * 3
     return {"id": c.id, "top1_rmsd": top1, "best_rmsd": best, "seconds": round(time.time() - start, 2),
-            "status": status, "cpu_seconds": round(_children_cpu() - cpu_start, 2)}
+            "status": status, "cpu_seconds": round(_children_cpu() - cpu_start, 2), "top1_score": score}
 
 
 def _children_cpu() -> float:
@@ -120,6 +127,11 @@ def summarize(rows: pd.DataFrame, settings: dict) -> dict:
 def append_rows(out: Path, todo: list[ComplexPaths], args: argparse.Namespace) -> None:
     """Dock each complex and append its row, flushed to disk, so that an interrupted run resumes."""
     new_file = not out.exists() or out.stat().st_size == 0
+    if not new_file:
+        with out.open() as existing:
+            header = existing.readline().strip().split(",")
+        if header != COLUMNS:
+            raise InputError(out, f"has columns {header}, this version writes {COLUMNS}: give a new --out")
     with out.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         if new_file:
@@ -144,7 +156,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None,
                         help="data root (default: $DISCODOCK_DATA or ../shared/data)")
-    parser.add_argument("--set", default="posebusters_v2", help="named set from discodock.evaluation.datasets")
+    parser.add_argument("--set", default="posebusters_v2",
+                        help="named set from discodock.evaluation.datasets, or 'study': the validation split of "
+                             "configs/train_disco_pocket.yaml + the time-split complexes (as benchmarks/*_study.py)")
     parser.add_argument("--out", type=Path, default=None, help="CSV (default benchmarks/results/vina_<set>.csv)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help=f"CPU seconds per complex (wall-clock net: {WALL_FACTOR}x)")
@@ -159,7 +173,13 @@ def main() -> None:
                         help="re-run only complexes whose last row is an error; the new row supersedes it")
     args = parser.parse_args()
 
-    complexes = load_set(args.set, args.data or default_data_root())[: args.limit]
+    data_root = args.data or default_data_root()
+    if args.set == "study":
+        from ranking_study import REPO, study_complexes  # benchmarks/ is on sys.path when run as a script
+
+        complexes = study_complexes(REPO / "configs" / "train_disco_pocket.yaml", data_root)[: args.limit]
+    else:
+        complexes = load_set(args.set, data_root)[: args.limit]
     shard, n_shards = args.shard
     out = args.out or RESULTS / f"vina_{args.set}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
