@@ -8,6 +8,7 @@ Every number in the README's results comes from this script, which only reads be
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -186,6 +187,18 @@ def refine_settings_table() -> str | None:
     })
 
 
+def vina_pool_table(name: str) -> str | None:
+    """Our refined top pose and Vina's own, pooled by Vina score (benchmarks/vina_pool.py)."""
+    return csv_table(name, lambda r: {
+        "ours": r.method, "Vina rows": r.vina_rows, "n": int(r.n),
+        "top-1 < 2 Å ours / Vina / pooled": f"{100 * r.ours_success:.1f} / {100 * r.vina_success:.1f} / "
+                                             f"{100 * r.pooled_success:.1f} %",
+        "pool takes ours (of them < 2 Å)": f"{int(r.picks_ours)} ({int(r.picks_ours_right)})",
+        "pooled vs Vina: gained / lost (McNemar p)": f"{int(r.gained_vs_vina)} / {int(r.lost_vs_vina)} ({p_value(r.p_value)})",
+        "median s pooled / Vina": f"{r.median_seconds_pooled:.1f} / {r.median_seconds_vina:.1f}",
+    })
+
+
 def vina_misses_table(methods: tuple[str, ...] = ("disco+vina-refine", "twin+vina-refine")) -> str | None:
     """Against Vina's own search (pocket mode, PoseBusters V2), complex by complex at 2 Å: what each
     Vina-ranked method of ours misses that Vina docks, split into ranking misses (a pose of ours within
@@ -283,6 +296,8 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
      refine_seeds_table),
     ("### Docking: how much refinement (DisCo; validation split + time-split complexes)", refine_settings_table),
     ("### Docking: what Vina docks and we miss (PoseBusters V2, pocket, top-1 < 2 Å)", vina_misses_table),
+    ("### Docking: our refined top pose pooled with Vina's, by Vina score (validation split + time-split complexes)",
+     partial(vina_pool_table, "vina_pool_study.csv")),
     ("### Docking: memory and time", cost_lines),
     ("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)", loss_by_time_table),
     ("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)", toy_table),
