@@ -199,6 +199,15 @@ def vina_pool_table(name: str) -> str | None:
     })
 
 
+def pocket_finding_table() -> str | None:
+    """`find_pockets` against the crystal ligand's centroid (benchmarks/pocket_finding.py)."""
+    return csv_table("pocket_finding_summary.csv", lambda r: {
+        "set": r.set, "n (unreadable)": f"{int(r.n)} ({int(r.failed)})",
+        **{f"first {k} within {c} Å": f"{100 * getattr(r, f'top{k}_within_{c}A'):.1f} %" for c in (4, 6) for k in (1, 3, 5)},
+        "median s": f"{r.median_seconds:.2f}",
+    })
+
+
 def vina_misses_table(methods: tuple[str, ...] = ("disco+vina-refine", "twin+vina-refine")) -> str | None:
     """Against Vina's own search (pocket mode, PoseBusters V2), complex by complex at 2 Å: what each
     Vina-ranked method of ours misses that Vina docks, split into ranking misses (a pose of ours within
@@ -298,6 +307,7 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
     ("### Docking: what Vina docks and we miss (PoseBusters V2, pocket, top-1 < 2 Å)", vina_misses_table),
     ("### Docking: our refined top pose pooled with Vina's, by Vina score (validation split + time-split complexes)",
      partial(vina_pool_table, "vina_pool_study.csv")),
+    ("### Pockets: the binding site from the protein alone (pocket centre to ligand centroid)", pocket_finding_table),
     ("### Docking: memory and time", cost_lines),
     ("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)", loss_by_time_table),
     ("### Toy: 8 Gaussians (W2 to held-out data, mean ± std over seeds)", toy_table),

@@ -1,4 +1,4 @@
-"""The `discodock` command: predict, screen, benchmark, train, toy.
+"""The `discodock` command: predict, screen, pockets, benchmark, train, toy.
 
 Every option can also come from a YAML file (`--config run.yaml`, keys = option names with
 underscores); options given on the command line win. Errors in the input print one line naming
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_vina_ranking(screen)
     _add_docking_options(screen)
     _add_common(screen)
+
+    pockets = sub.add_parser("pockets", help="candidate binding pockets of a protein (centres for --pocket-center)")
+    pockets.add_argument("--protein", type=Path, help="receptor .pdb or .cif")
+    pockets.add_argument("--top", type=int, default=5, help="how many pockets, most buried first (default 5)")
+    pockets.add_argument("--out", type=Path, default=None, help="also write them to this CSV")
+    _add_common(pockets)
 
     bench = sub.add_parser("benchmark", help="evaluate on PoseBusters V2 or a PDBBind-layout set")
     bench.add_argument("--set", default="posebusters_v2", help="posebusters_v2, posebusters_428, timesplit_subset")

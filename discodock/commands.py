@@ -308,6 +308,32 @@ def screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def pockets(args: argparse.Namespace) -> int:
+    from discodock.atomic import atomic_open
+    from discodock.chem.pockets import find_pockets
+    from discodock.chem.protein import heavy_atoms
+
+    if args.protein is None:
+        raise InputError("discodock pockets", "give --protein")
+    if args.top < 1:
+        raise InputError(f"--top {args.top}", "must be a positive whole number")
+    found = find_pockets(heavy_atoms(args.protein), max_pockets=args.top)
+    if not found:
+        print(f"{args.protein}: no buried empty space found: dock blind, or give --pocket-center yourself")
+        return 0
+    table = pd.DataFrame([{"rank": i + 1, "x": round(float(p.center[0]), 2), "y": round(float(p.center[1]), 2),
+                           "z": round(float(p.center[2]), 2), "score": round(p.score, 3)} for i, p in enumerate(found)])
+    print(table.to_string(index=False))
+    first = table.iloc[0]
+    print(f"dock into the first: discodock predict --protein {args.protein} --ligand <ligand> "
+          f"--pocket-center {first.x},{first.y},{first.z}   (a guess from the protein's shape alone; how often the "
+          "first pockets hold the ligand: README, benchmarks/pocket_finding.py)")
+    if args.out is not None:
+        with atomic_open(args.out) as handle:
+            table.to_csv(handle, index=False)
+    return 0
+
+
 def benchmark(args: argparse.Namespace) -> int:
     from discodock.evaluation.benchmark import run_benchmark
 

@@ -123,6 +123,18 @@ def _residue_node(residue: gemmi.Residue, keep_hetero: bool) -> _Node | None:
     return None
 
 
+def heavy_atoms(path: str | Path) -> np.ndarray:
+    """[A, 3] positions (Å) of the structure's heavy atoms, waters left out (cofactors and ions kept: they
+    line pockets too); the first model, first alternative conformations."""
+    structure = _read_structure(Path(path))
+    atoms = [atom.pos.tolist() for chain in structure[0] for residue in chain
+             if not (residue.is_water() or residue.name.strip() in _WATERS)
+             for atom in residue if not atom.is_hydrogen()]
+    if not atoms:
+        raise InputError(path, "no heavy atoms")
+    return np.array(atoms, dtype=float)
+
+
 def read_protein(path: str | Path, *, keep_hetero: bool = False) -> Protein:
     """Read a .pdb or .cif/.mmcif file into residue nodes (see the module docstring for the rules)."""
     path = Path(path)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import gemmi
+import numpy as np
 import pytest
 import torch
 
-from discodock.chem.protein import RESIDUE_TYPES, read_protein
+from discodock.chem.protein import RESIDUE_TYPES, heavy_atoms, read_protein
 from discodock.errors import InputError
 
 # Residue 1: altloc A (occ 0.3) / B (0.7) on CB; residue 2: point mutation SER (A) / GLY (B);
@@ -150,3 +151,10 @@ def test_shared_posebusters_protein_keeps_only_amino_acids(shared_data: Path):
     with_hetero = read_protein(shared_data / "posebusters_428" / "5SAK_ZRY" / "protein.pdb", keep_hetero=True)
     assert protein.num_residues > 100 and with_hetero.num_residues >= protein.num_residues
     assert protein.sequence.count("X") == 0
+
+
+def test_heavy_atoms_keep_ions_drop_water_and_altlocs(crafted: Path):
+    atoms = heavy_atoms(crafted)
+    assert len(atoms) == 14  # 18 records - water - CB altloc B - the GLY altloc B (N, CA)
+    assert any(np.allclose(a, [20.0, 6.0, -3.0]) for a in atoms)  # the calcium ion lines pockets too
+    assert not any(np.allclose(a, [22.0, 6.0, -3.0]) for a in atoms)  # water

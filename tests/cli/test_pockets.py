@@ -1,0 +1,30 @@
+"""`discodock pockets`: the table, the CSV, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from discodock.cli import EXIT_BAD_INPUT, main
+
+
+def test_pockets_table_and_csv(example, tmp_path, capsys):
+    out = tmp_path / "pockets.csv"
+    assert main(["pockets", "--protein", str(example.protein), "--top", "3", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["rank", "x", "y", "z", "score"] and list(table["rank"]) == [1, 2, 3]
+    assert table["score"].is_monotonic_decreasing
+    centroid = np.array([float(v) for v in example.center.split(",")])
+    assert np.linalg.norm(table.loc[0, ["x", "y", "z"]].to_numpy(dtype=float) - centroid) < 4.0  # 1ia1's site
+    printed = capsys.readouterr().out
+    first = table.iloc[0]
+    assert f"--pocket-center {first.x},{first.y},{first.z}" in printed  # ready to paste into predict
+
+
+def test_pockets_errors(tmp_path, capsys):
+    assert main(["pockets"]) == EXIT_BAD_INPUT
+    assert "give --protein" in capsys.readouterr().err
+    assert main(["pockets", "--protein", str(tmp_path / "missing.pdb")]) == EXIT_BAD_INPUT
+    assert "missing.pdb: protein file not found" in capsys.readouterr().err
+    assert main(["pockets", "--protein", str(tmp_path / "missing.pdb"), "--top", "0"]) == EXIT_BAD_INPUT
+    assert "--top 0" in capsys.readouterr().err
