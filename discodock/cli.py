@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--example", action="store_true", help="dock the example complex shipped with posebusters (1ia1)")
     predict.add_argument("--pocket-center", help="pocket mode: centre x,y,z in Å")
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
+    predict.add_argument("--pockets", type=int, default=0, metavar="K",
+                         help="no pocket known: dock with the pocket model in each of the first K pockets that "
+                              "`discodock pockets` finds (--samples each), one ranking over all (Vina: each "
+                              "pocket's poses in its own box)")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     _add_vina_ranking(predict)
@@ -94,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--ids", type=Path, default=None,
                        help="file of complex ids (one per line): the complexes of --data, or a shard of --set")
     bench.add_argument("--mode", choices=["blind", "pocket"], default="blind")
+    bench.add_argument("--pockets", type=int, default=0, metavar="K",
+                       help="blind mode: dock with the pocket model in each of the first K pockets that "
+                            "`discodock pockets` finds (--samples each), one ranking over all (default 0: off)")
     bench.add_argument("--limit", type=int, default=None, help="only the first N complexes")
     bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     bench.add_argument("--method", default=None, help="name for the rows (default: from the weights name)")

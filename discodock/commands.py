@@ -57,7 +57,8 @@ def _check_writable_out(out: Path, overwrite: bool) -> None:
 def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
-    from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
+    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, pocket_center_from
+    from discodock.pipeline import prepare, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
     if args.example:
@@ -71,26 +72,39 @@ def predict(args: argparse.Namespace) -> int:
     protein = read_protein(protein_path)
     ligand_mol = read_ligand(ligand, seed=args.seed)
     center = pocket_center_from(args.pocket_center, args.pocket_ligand)
-    weights = choose_weights(args.weights, pocket=center is not None or args.example)
+    if args.pockets < 0:
+        raise InputError(f"--pockets {args.pockets}", "must be a positive whole number")
+    if args.pockets and center is not None:
+        raise InputError(f"--pockets {args.pockets}", "finds the pockets itself: drop --pocket-center/--pocket-ligand")
+    weights = choose_weights(args.weights, pocket=center is not None or args.example or args.pockets > 0)
     models = load_models(weights, device=args.device, temperature=args.temperature)
-    if center is None and args.example and models.mode == "pocket":
+    if center is None and args.example and models.mode == "pocket" and not args.pockets:
         center = pocket_center_from(None, ligand)  # the example's crystal ligand marks its pocket
-    check_mode(models, weights, center is not None,
-               give_pocket="give --pocket-center x,y,z or --pocket-ligand ref.sdf")
+    check_mode(models, weights, center is not None or args.pockets > 0,
+               give_pocket="give --pocket-center x,y,z, --pocket-ligand ref.sdf or --pockets K")
     _print_caveat(weights, models)
     pocket_radius = models.pocket_radius if center is not None else None
-    if args.vina_rank and args.vina_box == "pocket" and center is None:
+    if args.vina_rank and args.vina_box == "pocket" and center is None and not args.pockets:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
-    prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius, seed=args.seed)
-    result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-    extra: dict[str, list] = {}
     run = _run_info(args, _weights_record(weights), models, center)
+    if args.pockets:  # blind docking through the first pockets found: one ranking over all their poses
+        centers = find_pocket_centers(protein_path, args.pockets)
+        per_pocket = dock_in_pockets(models, protein, ligand_mol, centers, name=name, samples=args.samples,
+                                     steps=args.steps, seed=args.seed, device=args.device)
+        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
+        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
+    else:
+        prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius,
+                           seed=args.seed)
+        result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
+    extra: dict[str, list] = {}
     if args.vina_rank:
         began = time.perf_counter()
-        result, extra["vina_score"] = _rank_by_vina(protein_path, result, args.vina_rank, box=args.vina_box,
-                                                    seed=args.seed)
-        run.update(vina_rank=args.vina_rank, vina_box=args.vina_box, vina_seconds=round(time.perf_counter() - began, 3))
+        result, extra["vina_score"] = _rank_by_vina(protein_path, per_pocket if args.pockets else result,
+                                                    args.vina_rank, box=args.vina_box, seed=args.seed)
+        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if args.pockets else args.vina_box,
+                   vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
         began = time.perf_counter()
         extra.update(_posebusters_columns(protein_path, result))
@@ -145,12 +159,17 @@ def _required(text: object, what: str) -> str:
 def _rank_by_vina(protein_path: Path, result, how: str, box: str, seed: int):
     """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'): as
     sampled ('score'), after a local minimisation ('optimize'), or minimised and refined ('refine');
-    returns the result and the scores."""
-    from discodock.pipeline import VINA_RANK_CHOICES, rank_by_vina
+    returns the result and the scores. A list of results (one per found pocket, `--pockets`) is ranked
+    each in its pocket's box, then as one."""
+    from discodock.pipeline import VINA_RANK_CHOICES, rank_by_vina, rank_pockets_by_vina
     from discodock.refine import RefineSettings
 
     (ranking,) = VINA_RANK_CHOICES[how]
-    ranked = rank_by_vina(result, protein_path, [ranking], box=box, refine=RefineSettings(seed=seed))[ranking]
+    refine = RefineSettings(seed=seed)
+    if isinstance(result, list):
+        ranked = rank_pockets_by_vina(result, protein_path, [ranking], refine=refine)[ranking]
+    else:
+        ranked = rank_by_vina(result, protein_path, [ranking], box=box, refine=refine)[ranking]
     return ranked.result, [round(float(s), 3) for s in ranked.scores]
 
 

@@ -150,6 +150,49 @@ def dock(
     )
 
 
+def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tensor]:
+    """The first `count` candidate pockets of the protein file (`discodock.chem.pockets`), as pocket centres."""
+    from discodock.chem.pockets import find_pockets
+    from discodock.chem.protein import heavy_atoms
+
+    pockets = find_pockets(heavy_atoms(protein_path), max_pockets=count)
+    if not pockets:
+        raise InputError(protein_path, "no candidate pocket found: give --pocket-center, or dock blind")
+    return [torch.tensor(p.center, dtype=torch.float32) for p in pockets]
+
+
+def dock_in_pockets(models: DockingModels, protein, ligand: Chem.Mol, centers: Sequence[torch.Tensor], *,
+                    name: str, samples: int = 40, steps: int = 20, seed: int = 0,
+                    device: str = "cpu") -> list[DockingResult]:
+    """Pocket docking at each centre (`samples` poses each): blind docking through candidate pockets."""
+    results = []
+    for center in centers:
+        prepared = prepare(name, protein, ligand, pocket_center=center, pocket_radius=models.pocket_radius, seed=seed)
+        results.append(dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device))
+    return results
+
+
+def merge_ranked(results: Sequence[DockingResult], scores: Sequence[np.ndarray],
+                 higher_is_better: bool) -> tuple[DockingResult, np.ndarray]:
+    """Several results' poses (e.g. one result per pocket) as one result ranked by their scores. The poses
+    are in the input files' frame; the complex (pocket) of the top pose's result stands for all."""
+    from dataclasses import replace
+
+    all_scores = np.concatenate(scores)
+    order = np.argsort(-all_scores if higher_is_better else all_scores, kind="stable")
+    source = np.concatenate([np.full(len(r.poses), i) for i, r in enumerate(results)])
+    timings: dict[str, float] = {}
+    for result in results:
+        for stage, seconds in result.timings.items():
+            timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
+    merged = replace(results[int(source[order[0]])], poses=np.concatenate([r.poses for r in results])[order],
+                     confidence=np.concatenate([r.confidence for r in results])[order],
+                     latents=[label for r in results for label in r.latents],
+                     seconds=sum(r.seconds for r in results), timings=timings)
+    merged.latents = [merged.latents[i] for i in order]
+    return merged, all_scores[order]
+
+
 def _timed_latent_sampler(models: DockingModels, generator: torch.Generator, timings: dict[str, float]):
     """The prior's latent sampler (None for the twin), adding its seconds to `timings["prior"]`
     (its share of the sampling time; DisCo paper: ~0.5 %)."""
@@ -228,6 +271,19 @@ def rank_by_vina(
                                          poses, scores, refine or RefineSettings())
             ranked["vina-refine"] = _in_vina_order(result, poses, scores, seconds + time.perf_counter() - began)
     return {name: ranked[name] for name in rankings}
+
+
+def rank_pockets_by_vina(results: Sequence[DockingResult], protein_path: str | Path, rankings: Sequence[str] = ("vina",),
+                         *, refine: RefineSettings | None = None) -> dict[str, VinaRanking]:
+    """`rank_by_vina` for each pocket's result in its own pocket box, then all poses in one Vina order
+    (the scores are the same function of the same receptor, so they compare across boxes)."""
+    per_pocket = [rank_by_vina(r, protein_path, rankings, box="pocket", refine=refine) for r in results]
+    merged = {}
+    for name in rankings:
+        ranked = [ranking[name] for ranking in per_pocket]
+        result, scores = merge_ranked([r.result for r in ranked], [r.scores for r in ranked], higher_is_better=False)
+        merged[name] = VinaRanking(result, scores, sum(r.seconds for r in ranked))
+    return merged
 
 
 def vina_scorer(result: DockingResult, protein_path: str | Path, box: str = "poses") -> tuple[VinaScorer, list[Chem.Mol]]:

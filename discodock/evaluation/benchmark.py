@@ -83,23 +83,39 @@ def prepare_from_crystal(models, paths, mode: str, seed: int):
 
 
 def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: int, device: str,
-                   check_validity: bool, vina_rankings: Sequence[str] = (), vina_box: str = "poses") -> dict[str, dict]:
+                   check_validity: bool, vina_rankings: Sequence[str] = (), vina_box: str = "poses",
+                   pockets: int = 0) -> dict[str, dict]:
     """Benchmark rows for one complex, keyed by ranking: 'confidence' and those of `vina_rankings`:
     'vina' (the same sampled poses ranked by Vina score), 'vina-opt' (each pose minimised locally
     by Vina, then ranked by its score) and 'vina-refine' (minimised, then Monte-Carlo refined, seeded
     by `seed`), in `vina_box` (see `rank_by_vina`). A Vina ranking's seconds include the sampling and
-    its own Vina work as if run alone (the grid maps and minimisation they share count for each)."""
+    its own Vina work as if run alone (the grid maps and minimisation they share count for each).
+    pockets > 0: no pocket is given; the pocket model docks `samples` poses in each of the first `pockets`
+    pockets that `find_pockets` sees in the protein, and each ranking orders all of them (Vina: each
+    pocket's poses in its own pocket box)."""
+    from discodock.chem.ligand import read_ligand
+    from discodock.chem.protein import read_protein
     from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.pipeline import dock, rank_by_vina
+    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, rank_by_vina
+    from discodock.pipeline import rank_pockets_by_vina
     from discodock.refine import RefineSettings
 
     start = time.perf_counter()
-    crystal, prepared = prepare_from_crystal(models, paths, mode, seed)
-    result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
+    refine = RefineSettings(seed=seed)
+    if pockets:
+        crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
+        per_pocket = dock_in_pockets(models, read_protein(paths.protein), crystal,
+                                     find_pocket_centers(paths.protein, pockets), name=paths.id, samples=samples,
+                                     steps=steps, seed=seed, device=device)
+        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
+    else:
+        crystal, prepared = prepare_from_crystal(models, paths, mode, seed)
+        result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
     sampling_seconds = time.perf_counter() - start
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
     if vina_rankings:
-        by_vina = rank_by_vina(result, paths.protein, vina_rankings, box=vina_box, refine=RefineSettings(seed=seed))
+        by_vina = (rank_pockets_by_vina(per_pocket, paths.protein, vina_rankings, refine=refine) if pockets
+                   else rank_by_vina(result, paths.protein, vina_rankings, box=vina_box, refine=refine))
         rankings.update({name: (r.result, r.scores[0], r.seconds) for name, r in by_vina.items()})
     rows = {}
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
@@ -120,12 +136,13 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     return rows
 
 
-def default_method_name(weights: str | Path, temperature: str | None) -> str:
+def default_method_name(weights: str | Path, temperature: str | None, pockets: int = 0) -> str:
     """'disco' for disco_pocket.pt and the shipped 'disco-pocket' (the mode is a column of its own);
-    'disco@mild' when sampled with a temperature preset."""
+    'disco@mild' when sampled with a temperature preset; 'disco-pockets3' when docked blind through the
+    first 3 pockets found (`--pockets 3`)."""
     from discodock.weights import SHIPPED
 
-    stem = Path(SHIPPED.get(str(weights), str(weights))).stem.split("_")[0]
+    stem = Path(SHIPPED.get(str(weights), str(weights))).stem.split("_")[0] + (f"-pockets{pockets}" if pockets else "")
     return stem if temperature is None else f"{stem}@{temperature}"
 
 
@@ -159,15 +176,21 @@ def run_benchmark(args: argparse.Namespace) -> int:
     vina_box = getattr(args, "vina_box", "poses")
     if vina_box == "pocket" and args.mode != "pocket":
         raise InputError("--vina-box pocket", "needs --mode pocket")
+    pockets = getattr(args, "pockets", 0) or 0
+    if pockets and args.mode != "blind":
+        raise InputError(f"--pockets {pockets}", "finds the pockets itself: run it with --mode blind")
+    if pockets < 0:
+        raise InputError(f"--pockets {pockets}", "must be a positive whole number")
     complexes = select_complexes(args)[: args.limit]
     if getattr(args, "report_only", False):  # e.g. after another process added rows
         print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))
         return 0
-    weights = choose_weights(args.weights, pocket=args.mode == "pocket")
+    pocket_model = args.mode == "pocket" or pockets > 0  # --pockets docks with a pocket model in found pockets
+    weights = choose_weights(args.weights, pocket=pocket_model)
     models = load_models(weights, device=args.device, temperature=args.temperature)
-    check_mode(models, weights, args.mode == "pocket", give_pocket="run it with --mode pocket",
+    check_mode(models, weights, pocket_model, give_pocket="run it with --mode pocket or --pockets K",
                drop_pocket="run it with --mode blind")
-    method = getattr(args, "method", None) or default_method_name(weights, args.temperature)
+    method = getattr(args, "method", None) or default_method_name(weights, args.temperature, pockets)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"
@@ -189,7 +212,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             try:
                 rows = dock_and_score(models, paths, mode=args.mode, samples=args.samples, steps=args.steps,
                                       seed=args.seed, device=args.device, check_validity=args.pb_valid,
-                                      vina_rankings=vina_rankings, vina_box=vina_box)
+                                      vina_rankings=vina_rankings, vina_box=vina_box, pockets=pockets)
             except InputError as error:  # counted as a miss, with the reason
                 failed = {"id": paths.id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan,
                           "confidence": np.nan, "pb_valid": "", "status": f"failed: {error}",

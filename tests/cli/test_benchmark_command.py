@@ -146,3 +146,23 @@ def test_ids_without_data_select_a_shard_of_the_named_set(tmp_path, monkeypatch)
     args.ids = ids
     with pytest.raises(InputError, match="zz"):
         benchmark.select_complexes(args)
+
+
+@pytest.mark.slow
+def test_benchmark_blind_through_found_pockets(cli, tmp_path, tiny_set, bundles):
+    """--pockets K: no pocket given; the pocket model docks in each of the first K pockets found, one ranking."""
+    pytest.importorskip("vina")
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    common = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--out", out, *FAST]
+    assert cli(*common, "--mode", "blind", "--pockets", "2", "--weights", bundles.disco, "--vina-rank", "refine").code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert sorted(set(rows["method"])) == ["disco-pockets2", "disco-pockets2+vina-refine"]
+    assert (rows["mode"] == "blind").all() and (rows["status"] == "ok").all() and rows["top1_rmsd"].notna().all()
+    # the top pose's Vina score (+inf when the untrained model left every pose outside the pockets' boxes)
+    assert rows.loc[rows["method"] == "disco-pockets2+vina-refine", "confidence"].notna().all()
+
+    result = cli(*common, "--mode", "pocket", "--pockets", "2", "--weights", bundles.disco)
+    assert result.code == 2 and "--mode blind" in result.err
+    result = cli(*common, "--mode", "blind", "--pockets", "2", "--weights", bundles.blind)
+    assert result.code == 2 and "blind model" in result.err

@@ -28,3 +28,26 @@ def test_pockets_errors(tmp_path, capsys):
     assert "missing.pdb: protein file not found" in capsys.readouterr().err
     assert main(["pockets", "--protein", str(tmp_path / "missing.pdb"), "--top", "0"]) == EXIT_BAD_INPUT
     assert "--top 0" in capsys.readouterr().err
+
+
+def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
+    """`predict --pockets 2`: the pocket model in each of the first two pockets, one ranking of all poses."""
+    import json
+
+    from .conftest import FAST
+
+    out = tmp_path / "out"
+    result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
+                 "--weights", bundles.disco, "--out", out, *FAST)
+    assert result.code == 0, result.err
+    run = json.loads((out / "run.json").read_text())
+    assert len(run["pocket_centers"]) == 2 and run["pocket_center"] is None
+    poses = pd.read_csv(out / "poses.csv")
+    assert len(poses) == 2 * 3 and poses["confidence"].is_monotonic_decreasing  # 3 samples per pocket
+
+    both = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
+               "--pocket-center", example.center, "--weights", bundles.disco, "--out", tmp_path / "o2", *FAST)
+    assert both.code == EXIT_BAD_INPUT and "drop --pocket-center" in both.err
+    blind = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
+                "--weights", bundles.blind, "--out", tmp_path / "o3", *FAST)
+    assert blind.code == EXIT_BAD_INPUT and "blind model" in blind.err
