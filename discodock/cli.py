@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--csv", type=Path, required=False)
     screen.add_argument("--out", type=Path, default=Path("discodock_screen"))
     screen.add_argument("--pocket-center", help="pocket mode for every row: centre x,y,z in Å")
+    screen.add_argument("--pockets", type=int, default=0, metavar="K",
+                        help="rows without a pocket: dock through the first K pockets found, as predict --pockets")
     _add_vina_ranking(screen)
     _add_docking_options(screen)
     _add_common(screen)

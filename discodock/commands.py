@@ -57,8 +57,7 @@ def _check_writable_out(out: Path, overwrite: bool) -> None:
 def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
-    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, pocket_center_from
-    from discodock.pipeline import prepare, write_outputs
+    from discodock.pipeline import pocket_center_from, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
     if args.example:
@@ -83,27 +82,17 @@ def predict(args: argparse.Namespace) -> int:
     check_mode(models, weights, center is not None or args.pockets > 0,
                give_pocket="give --pocket-center x,y,z, --pocket-ligand ref.sdf or --pockets K")
     _print_caveat(weights, models)
-    pocket_radius = models.pocket_radius if center is not None else None
     if args.vina_rank and args.vina_box == "pocket" and center is None and not args.pockets:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
     run = _run_info(args, _weights_record(weights), models, center)
-    if args.pockets:  # blind docking through the first pockets found: one ranking over all their poses
-        centers = find_pocket_centers(protein_path, args.pockets)
-        per_pocket = dock_in_pockets(models, protein, ligand_mol, centers, name=name, samples=args.samples,
-                                     steps=args.steps, seed=args.seed, device=args.device)
-        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
-        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
-    else:
-        prepared = prepare(name, protein, ligand_mol, pocket_center=center, pocket_radius=pocket_radius,
-                           seed=args.seed)
-        result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
+    result, docked = _dock(args, models, name, protein, ligand_mol, center, protein_path, run)
     extra: dict[str, list] = {}
     if args.vina_rank:
         began = time.perf_counter()
-        result, extra["vina_score"] = _rank_by_vina(protein_path, per_pocket if args.pockets else result,
-                                                    args.vina_rank, box=args.vina_box, seed=args.seed)
-        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if args.pockets else args.vina_box,
+        result, extra["vina_score"] = _rank_by_vina(protein_path, docked, args.vina_rank, box=args.vina_box,
+                                                    seed=args.seed)
+        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if "pocket_centers" in run else args.vina_box,
                    vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
         began = time.perf_counter()
@@ -147,6 +136,24 @@ def _run_info(args: argparse.Namespace, weights_record: dict, models, center) ->
         "temperature_preset": args.temperature,  # None: the bundle's own setting, whose values follow
         "low_temperature": dataclasses.asdict(models.temperature),
     }
+
+
+def _dock(args: argparse.Namespace, models, name: str, protein, ligand, center, protein_path: Path, run: dict):
+    """(ranked result, what `_rank_by_vina` ranks): docked at `center`, or with `--pockets K` through the
+    first K pockets found (each pocket's result, ranked as one; their centres go into `run`)."""
+    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, prepare
+
+    if center is None and args.pockets:
+        centers = find_pocket_centers(protein_path, args.pockets)
+        per_pocket = dock_in_pockets(models, protein, ligand, centers, name=name, samples=args.samples,
+                                     steps=args.steps, seed=args.seed, device=args.device)
+        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
+        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
+        return result, per_pocket
+    prepared = prepare(name, protein, ligand, pocket_center=center,
+                       pocket_radius=models.pocket_radius if center is not None else None, seed=args.seed)
+    result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
+    return result, result
 
 
 def _required(text: object, what: str) -> str:
@@ -230,10 +237,10 @@ def _load_summary(path: Path) -> dict[int, dict]:
 
 
 def _ranking(args: argparse.Namespace) -> str:
-    """How poses are ranked: 'confidence', or 'vina-<how>' (+ '-pocket' for the pocket's box)."""
-    if not args.vina_rank:
-        return "confidence"
-    return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
+    """How poses are ranked: 'confidence', or 'vina-<how>' (+ '-pocket' for the pocket's box); '+pocketsK'
+    when rows without a pocket dock through the first K pockets found."""
+    ranking = f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "") if args.vina_rank else "confidence"
+    return ranking + (f"+pockets{args.pockets}" if getattr(args, "pockets", 0) else "")
 
 
 def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str) -> bool:
@@ -253,23 +260,25 @@ def screen(args: argparse.Namespace) -> int:
 
     from discodock.atomic import atomic_open
     from discodock.chem.protein import read_protein
-    from discodock.pipeline import dock, pocket_center_from, prepare, write_outputs
+    from discodock.pipeline import pocket_center_from, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
+    if args.pockets < 0:
+        raise InputError(f"--pockets {args.pockets}", "must be a positive whole number")
     table = read_screen_csv(args.csv)
     out = Path(args.out)
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
     cells = table["pocket_center"] if per_row_pocket else [""] * len(table)
-    row_has_pocket = [center is not None or bool(cell) for cell in cells]
+    row_has_pocket = [center is not None or bool(cell) or args.pockets > 0 for cell in cells]
     row_weights = [str(choose_weights(args.weights, pocket)) for pocket in row_has_pocket]
     # Load every bundle the rows need before docking any: a missing or broken file stops the command.
     loaded = {w: load_models(w, device=args.device, temperature=args.temperature) for w in dict.fromkeys(row_weights)}
     weights_records = {w: _weights_record(w) for w in loaded}  # hashed once, not per row
     for name, models in loaded.items():
         _print_caveat(name, models)
-    hint = "give --pocket-center x,y,z or a pocket_center column"
+    hint = "give --pocket-center x,y,z, a pocket_center column or --pockets K"
     if not per_row_pocket:  # one model and one mode for every row: a mismatch fails before docking anything
         check_mode(loaded[row_weights[0]], args.weights, row_has_pocket[0], give_pocket=hint)
     out.mkdir(parents=True, exist_ok=True)
@@ -299,19 +308,19 @@ def screen(args: argparse.Namespace) -> int:
             ligand = _required(row.ligand_description, f"row {i} ligand_description")
             row_center = pocket_center_from(row.pocket_center, None) if per_row_pocket and row.pocket_center else center
             models = loaded[row_weights[i]]
-            if row_center is None and models.mode == "pocket":
+            if row_center is None and models.mode == "pocket" and not args.pockets:
                 raise InputError(f"row {i} pocket_center", f"is empty, and {args.weights} is a pocket-mode model")
-            check_mode(models, f"row {i} ({args.weights})", row_center is not None, give_pocket=hint)
+            check_mode(models, f"row {i} ({args.weights})", row_center is not None or args.pockets > 0,
+                       give_pocket=hint)
             record["weights"] = row_weights[i]
-            prepared = prepare(folders[i], proteins[row.protein_path], ligand, pocket_center=row_center,
-                               pocket_radius=models.pocket_radius if row_center is not None else None, seed=args.seed)
-            result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
             run = _run_info(args, weights_records[row_weights[i]], models, row_center)
+            result, docked = _dock(args, models, folders[i], proteins[row.protein_path], ligand, row_center,
+                                   Path(row.protein_path), run)
             extra: dict[str, list] = {}
             if args.vina_rank:
-                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), result, args.vina_rank,
+                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), docked, args.vina_rank,
                                                             box=args.vina_box, seed=args.seed)
-                run.update(vina_rank=args.vina_rank, vina_box=args.vina_box)
+                run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if "pocket_centers" in run else args.vina_box)
                 record["top_vina_score"] = extra["vina_score"][0]
             write_outputs(result, out / folders[i], extra_columns=extra, run_info=run)
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))

@@ -219,6 +219,23 @@ def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, exa
     assert summary.loc["nowhere", "status"] == "failed" and "pocket_center" in summary.loc["nowhere", "error"]
 
 
+def test_rows_without_a_pocket_dock_through_found_pockets(cli, tmp_path: Path, example, bundles) -> None:
+    """--pockets 2: a row with a pocket_center docks there; a row without docks through the first 2 pockets."""
+    csv = tmp_path / "pockets.csv"
+    pd.DataFrame({"complex_name": ["here", "found"], "protein_path": [str(example.protein)] * 2,
+                  "ligand_description": ["c1ccccc1O"] * 2,
+                  "pocket_center": [example.center, ""]}).to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, "--pockets", "2", *FAST)
+    assert result.code == 0, result.err
+    summary = read_summary(out).set_index("complex_name")
+    assert (summary["status"] == "ok").all() and (summary["ranking"] == "confidence+pockets2").all()
+    found = json.loads((out / "found" / "run.json").read_text())
+    assert len(found["pocket_centers"]) == 2 and len(pd.read_csv(out / "found" / "poses.csv")) == 2 * 3
+    here = json.loads((out / "here" / "run.json").read_text())
+    assert "pocket_centers" not in here and here["pocket_center"] is not None
+
+
 def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, bundles,
                                                                  tiny_shipped) -> None:
     """`--weights auto` (the default): rows with a pocket get the pocket model, rows without the blind one."""
