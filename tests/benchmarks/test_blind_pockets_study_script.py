@@ -1,0 +1,40 @@
+"""benchmarks/blind_pockets_study.py: blind through found pockets vs the blind model vs the pocket given."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ..conftest import load_benchmark_script
+
+
+@pytest.fixture(scope="module")
+def script():
+    return load_benchmark_script("blind_pockets_study")
+
+
+def test_compare_on_common_complexes(script, tmp_path):
+    def bench(method, top1):
+        return [{"id": f"c{i}", "method": method, "mode": "blind", "top1_rmsd": r, "top5_rmsd": r, "oracle_rmsd": r,
+                 "confidence": -7.0, "pb_valid": "", "seconds": 20.0, "status": "ok"} for i, r in enumerate(top1)]
+
+    rows = pd.DataFrame(bench("disco-pockets3+vina-refine", [1.0, 1.0, 5.0, np.nan])
+                        + bench("disco+vina-refine", [9.0, 9.0, 9.0, 9.0])
+                        + bench("disco-pockets3", [9.0] * 4))  # the confidence ranking is not compared
+    rows_path = tmp_path / "rows.csv"
+    rows.to_csv(rows_path, index=False)
+    study = pd.DataFrame([{"id": f"c{i}", "model": m, "ranking": "vina-refine", "top1_rmsd": r, "oracle_rmsd": r,
+                           "vina_score": -8.0, "seconds": 15.0}
+                          for m, top1 in (("disco-pocket-boxpocket", [1.0, 5.0, 1.0, 1.0, 1.0]),
+                                          ("disco-pocket", [0.1] * 5))
+                          for i, r in enumerate(top1)])
+    study_path = tmp_path / "refine_study.csv"
+    study.to_csv(study_path, index=False)
+    script.main(["--rows", str(rows_path), "--refine-study", str(study_path), "--out-prefix", str(tmp_path / "s")])
+    summary = pd.read_csv(tmp_path / "s_summary.csv").set_index("method")
+    assert set(summary.index) == {"disco-pockets3+vina-refine", "disco+vina-refine", script.REFERENCE}
+    assert (summary["n"] == 4).all()  # c4 only in the reference
+    pockets = summary.loc["disco-pockets3+vina-refine"]
+    assert pockets["top1_success"] == pytest.approx(0.5)  # the failed complex (NaN) is a miss
+    assert (pockets["only_this"], pockets["only_pocket_given"]) == (1, 2)  # c1 vs c2, c3
+    assert summary.loc[script.REFERENCE, "top1_success"] == pytest.approx(0.75)
+    assert np.isnan(summary.loc[script.REFERENCE, "p_value"])
