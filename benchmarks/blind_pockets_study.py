@@ -38,7 +38,7 @@ REFERENCE = "pocket given (disco-pocket+vina-refine, pocket box)"
 def pocket_given_rows(refine_study: Path, model: str = "disco-pocket-boxpocket") -> pd.DataFrame:
     """The refine study's rows of the pocket-given model as benchmark-style rows named REFERENCE."""
     rows = pd.read_csv(refine_study, dtype={"id": str})
-    rows = rows[(rows["model"] == model) & (rows["ranking"] == "vina-refine")]
+    rows = rows[(rows["model"] == model) & (rows["ranking"] == "vina-refine")].drop_duplicates("id", keep="last")
     return rows.assign(method=REFERENCE)[["id", "method", "top1_rmsd", "oracle_rmsd", "seconds"]]
 
 

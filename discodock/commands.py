@@ -57,7 +57,7 @@ def _check_writable_out(out: Path, overwrite: bool) -> None:
 def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
-    from discodock.pipeline import pocket_center_from, write_outputs
+    from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
     if args.example:
@@ -86,13 +86,16 @@ def predict(args: argparse.Namespace) -> int:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
     run = _run_info(args, _weights_record(weights), models, center)
-    result, docked = _dock(args, models, name, protein, ligand_mol, center, protein_path, run)
+    centers = find_pocket_centers(protein_path, args.pockets) if args.pockets else None
+    result, per_pocket = _dock(args, models, name, protein, ligand_mol, center, centers)
+    if centers is not None:
+        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
     extra: dict[str, list] = {}
     if args.vina_rank:
         began = time.perf_counter()
-        result, extra["vina_score"] = _rank_by_vina(protein_path, docked, args.vina_rank, box=args.vina_box,
-                                                    seed=args.seed)
-        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if "pocket_centers" in run else args.vina_box,
+        result, extra["vina_score"] = _rank_by_vina(protein_path, result, per_pocket, args.vina_rank,
+                                                    box=args.vina_box, seed=args.seed)
+        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if per_pocket else args.vina_box,
                    vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
         began = time.perf_counter()
@@ -138,22 +141,19 @@ def _run_info(args: argparse.Namespace, weights_record: dict, models, center) ->
     }
 
 
-def _dock(args: argparse.Namespace, models, name: str, protein, ligand, center, protein_path: Path, run: dict):
-    """(ranked result, what `_rank_by_vina` ranks): docked at `center`, or with `--pockets K` through the
-    first K pockets found (each pocket's result, ranked as one; their centres go into `run`)."""
-    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, prepare
+def _dock(args: argparse.Namespace, models, name: str, protein, ligand, center, pocket_centers=None):
+    """(result ranked by confidence, each pocket's result or None): docked at `center` (None: blind), or,
+    given `pocket_centers` (`--pockets K`), in each of them, all poses ranked as one."""
+    from discodock.pipeline import dock, dock_in_pockets, merge_ranked, prepare
 
-    if center is None and args.pockets:
-        centers = find_pocket_centers(protein_path, args.pockets)
-        per_pocket = dock_in_pockets(models, protein, ligand, centers, name=name, samples=args.samples,
+    if pocket_centers is not None:
+        per_pocket = dock_in_pockets(models, protein, ligand, pocket_centers, name=name, samples=args.samples,
                                      steps=args.steps, seed=args.seed, device=args.device)
-        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
         result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
         return result, per_pocket
     prepared = prepare(name, protein, ligand, pocket_center=center,
                        pocket_radius=models.pocket_radius if center is not None else None, seed=args.seed)
-    result = dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device)
-    return result, result
+    return dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device), None
 
 
 def _required(text: object, what: str) -> str:
@@ -163,18 +163,18 @@ def _required(text: object, what: str) -> str:
     return str(text)
 
 
-def _rank_by_vina(protein_path: Path, result, how: str, box: str, seed: int):
+def _rank_by_vina(protein_path: Path, result, per_pocket, how: str, box: str, seed: int):
     """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'): as
     sampled ('score'), after a local minimisation ('optimize'), or minimised and refined ('refine');
-    returns the result and the scores. A list of results (one per found pocket, `--pockets`) is ranked
-    each in its pocket's box, then as one."""
+    returns the result and the scores. Given `per_pocket` (`--pockets`: one result per found pocket),
+    each pocket's poses are ranked in its own box, then all as one."""
     from discodock.pipeline import VINA_RANK_CHOICES, rank_by_vina, rank_pockets_by_vina
     from discodock.refine import RefineSettings
 
     (ranking,) = VINA_RANK_CHOICES[how]
     refine = RefineSettings(seed=seed)
-    if isinstance(result, list):
-        ranked = rank_pockets_by_vina(result, protein_path, [ranking], refine=refine)[ranking]
+    if per_pocket:
+        ranked = rank_pockets_by_vina(per_pocket, protein_path, [ranking], refine=refine)[ranking]
     else:
         ranked = rank_by_vina(result, protein_path, [ranking], box=box, refine=refine)[ranking]
     return ranked.result, [round(float(s), 3) for s in ranked.scores]
@@ -237,10 +237,10 @@ def _load_summary(path: Path) -> dict[int, dict]:
 
 
 def _ranking(args: argparse.Namespace) -> str:
-    """How poses are ranked: 'confidence', or 'vina-<how>' (+ '-pocket' for the pocket's box); '+pocketsK'
-    when rows without a pocket dock through the first K pockets found."""
-    ranking = f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "") if args.vina_rank else "confidence"
-    return ranking + (f"+pockets{args.pockets}" if getattr(args, "pockets", 0) else "")
+    """How poses are ranked: 'confidence', or 'vina-<how>' (+ '-pocket' for the pocket's box)."""
+    if not args.vina_rank:
+        return "confidence"
+    return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
 
 
 def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str) -> bool:
@@ -260,7 +260,7 @@ def screen(args: argparse.Namespace) -> int:
 
     from discodock.atomic import atomic_open
     from discodock.chem.protein import read_protein
-    from discodock.pipeline import pocket_center_from, write_outputs
+    from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
     if args.pockets < 0:
@@ -269,6 +269,8 @@ def screen(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out_location(out)
     center = pocket_center_from(args.pocket_center, None)
+    if args.pockets and center is not None:
+        raise InputError(f"--pockets {args.pockets}", "is for rows without a pocket: drop --pocket-center")
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
     cells = table["pocket_center"] if per_row_pocket else [""] * len(table)
     row_has_pocket = [center is not None or bool(cell) or args.pockets > 0 for cell in cells]
@@ -286,20 +288,22 @@ def screen(args: argparse.Namespace) -> int:
     summary = _load_summary(summary_path)
     folders = _unique_names(table["complex_name"].tolist())
     proteins: dict[str, object] = {}  # each protein is read and featurised once
+    found_pockets: dict[str, list] = {}  # --pockets: each protein's pockets are found once
 
     def save_summary() -> None:
         rows = [summary[i] for i in sorted(summary)]
         with atomic_open(summary_path) as handle:
             pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).to_csv(handle, index=False)
 
-    ranking = _ranking(args)
+    # a row docked through found pockets is finished only if it was docked through as many
+    rankings = [_ranking(args) + (f"+pockets{args.pockets}" if args.pockets and not cell else "") for cell in cells]
     todo = [i for i in range(len(table))
-            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i], ranking)]
+            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i], rankings[i])]
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
                   "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "",
-                  "ranking": ranking, "status": "", "error": "", "top_confidence": "", "top_vina_score": "",
+                  "ranking": rankings[i], "status": "", "error": "", "top_confidence": "", "top_vina_score": "",
                   "seconds": ""}
         start = time.perf_counter()
         try:
@@ -314,13 +318,19 @@ def screen(args: argparse.Namespace) -> int:
                        give_pocket=hint)
             record["weights"] = row_weights[i]
             run = _run_info(args, weights_records[row_weights[i]], models, row_center)
-            result, docked = _dock(args, models, folders[i], proteins[row.protein_path], ligand, row_center,
-                                   Path(row.protein_path), run)
+            centers = None
+            if row_center is None and args.pockets:
+                if row.protein_path not in found_pockets:
+                    found_pockets[row.protein_path] = find_pocket_centers(Path(row.protein_path), args.pockets)
+                centers = found_pockets[row.protein_path]
+                run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
+            result, per_pocket = _dock(args, models, folders[i], proteins[row.protein_path], ligand, row_center,
+                                       centers)
             extra: dict[str, list] = {}
             if args.vina_rank:
-                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), docked, args.vina_rank,
-                                                            box=args.vina_box, seed=args.seed)
-                run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if "pocket_centers" in run else args.vina_box)
+                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), result, per_pocket,
+                                                            args.vina_rank, box=args.vina_box, seed=args.seed)
+                run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if per_pocket else args.vina_box)
                 record["top_vina_score"] = extra["vina_score"][0]
             write_outputs(result, out / folders[i], extra_columns=extra, run_info=run)
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
@@ -354,7 +364,7 @@ def pockets(args: argparse.Namespace) -> int:
     print(table.to_string(index=False))
     first = table.iloc[0]
     print(f"dock into the first: discodock predict --protein {args.protein} --ligand <ligand> "
-          f"--pocket-center {first.x},{first.y},{first.z}   (a guess from the protein's shape alone; how often the "
+          f"--pocket-center={first.x},{first.y},{first.z}   (a guess from the protein's shape alone; how often the "
           "first pockets hold the ligand: README, benchmarks/pocket_finding.py)")
     if args.out is not None:
         with atomic_open(args.out) as handle:

@@ -42,6 +42,7 @@ class DockingResult:
     latents: list[str]  # per pose, the nodes the pose-mode latents point at, or their codes ("" for the twin)
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: prior, sampling (incl. prior), ranking
+    pocket: np.ndarray | None = None  # through found pockets (`merge_ranked`): per pose, its pocket (1 = first found)
 
 
 def pocket_center_from(
@@ -155,7 +156,10 @@ def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tens
     from discodock.chem.pockets import find_pockets
     from discodock.chem.protein import heavy_atoms
 
-    pockets = find_pockets(heavy_atoms(protein_path), max_pockets=count)
+    try:
+        pockets = find_pockets(heavy_atoms(protein_path), max_pockets=count)
+    except InputError as error:  # find_pockets does not know the file
+        raise InputError(protein_path, error.problem) from error
     if not pockets:
         raise InputError(protein_path, "no candidate pocket found: give --pocket-center, or dock blind")
     return [torch.tensor(p.center, dtype=torch.float32) for p in pockets]
@@ -185,11 +189,11 @@ def merge_ranked(results: Sequence[DockingResult], scores: Sequence[np.ndarray],
     for result in results:
         for stage, seconds in result.timings.items():
             timings[stage] = round(timings.get(stage, 0.0) + seconds, 4)
+    latents = [label for r in results for label in r.latents]  # node labels of each pocket's own graph
     merged = replace(results[int(source[order[0]])], poses=np.concatenate([r.poses for r in results])[order],
                      confidence=np.concatenate([r.confidence for r in results])[order],
-                     latents=[label for r in results for label in r.latents],
-                     seconds=sum(r.seconds for r in results), timings=timings)
-    merged.latents = [merged.latents[i] for i in order]
+                     latents=[latents[i] for i in order], seconds=sum(r.seconds for r in results),
+                     timings=timings, pocket=source[order] + 1)
     return merged, all_scores[order]
 
 
@@ -308,7 +312,8 @@ def _in_vina_order(result: DockingResult, poses: np.ndarray, scores: np.ndarray,
 
     order = np.argsort(scores, kind="stable")
     in_order = replace(result, poses=poses[order], confidence=result.confidence[order],
-                       latents=[result.latents[i] for i in order])
+                       latents=[result.latents[i] for i in order],
+                       pocket=None if result.pocket is None else result.pocket[order])
     return VinaRanking(in_order, scores[order], seconds)
 
 
@@ -352,11 +357,15 @@ def write_outputs(result: DockingResult, out_dir: str | Path, *, extra_columns: 
         rows = []
         mols = []
         for rank, (pose, conf, latent) in enumerate(zip(result.poses, result.confidence, result.latents), start=1):
-            props = {"_Name": f"{result.complex.name}_rank{rank}", "rank": rank, "confidence": f"{conf:.4f}", "latent": latent}
+            # docked through found pockets: which one (the latent's node numbers are that pocket's graph's)
+            pocket = {} if result.pocket is None else {"pocket": int(result.pocket[rank - 1])}
+            props = {"_Name": f"{result.complex.name}_rank{rank}", "rank": rank, "confidence": f"{conf:.4f}",
+                     "latent": latent, **pocket}
             mol = output.pose_molecule(result.complex.ligand, pose, props)
             output.write_sdf(staging / f"rank{rank}.sdf", mol)
             mols.append(mol)
-            rows.append({"rank": rank, "confidence": round(float(conf), 4), "latent": latent, "file": f"rank{rank}.sdf"})
+            rows.append({"rank": rank, "confidence": round(float(conf), 4), "latent": latent, **pocket,
+                         "file": f"rank{rank}.sdf"})
         for key, values in (extra_columns or {}).items():
             for row, value in zip(rows, values):
                 row[key] = value

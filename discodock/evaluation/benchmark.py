@@ -177,10 +177,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if vina_box == "pocket" and args.mode != "pocket":
         raise InputError("--vina-box pocket", "needs --mode pocket")
     pockets = getattr(args, "pockets", 0) or 0
-    if pockets and args.mode != "blind":
-        raise InputError(f"--pockets {pockets}", "finds the pockets itself: run it with --mode blind")
     if pockets < 0:
         raise InputError(f"--pockets {pockets}", "must be a positive whole number")
+    if pockets and args.mode != "blind":
+        raise InputError(f"--pockets {pockets}", "finds the pockets itself: run it with --mode blind")
     complexes = select_complexes(args)[: args.limit]
     if getattr(args, "report_only", False):  # e.g. after another process added rows
         print(write_report(Path(args.out), args.set, [c.id for c in complexes]).to_string(index=False))
@@ -189,7 +189,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     weights = choose_weights(args.weights, pocket=pocket_model)
     models = load_models(weights, device=args.device, temperature=args.temperature)
     check_mode(models, weights, pocket_model, give_pocket="run it with --mode pocket or --pockets K",
-               drop_pocket="run it with --mode blind")
+               drop_pocket="drop --pockets, or use a pocket model" if pockets else "run it with --mode blind")
     method = getattr(args, "method", None) or default_method_name(weights, args.temperature, pockets)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

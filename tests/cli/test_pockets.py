@@ -18,7 +18,7 @@ def test_pockets_table_and_csv(example, tmp_path, capsys):
     assert np.linalg.norm(table.loc[0, ["x", "y", "z"]].to_numpy(dtype=float) - centroid) < 4.0  # 1ia1's site
     printed = capsys.readouterr().out
     first = table.iloc[0]
-    assert f"--pocket-center {first.x},{first.y},{first.z}" in printed  # ready to paste into predict
+    assert f"--pocket-center={first.x},{first.y},{first.z}" in printed  # ready to paste, negative x included
 
 
 def test_pockets_errors(tmp_path, capsys):
@@ -44,6 +44,7 @@ def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
     assert len(run["pocket_centers"]) == 2 and run["pocket_center"] is None
     poses = pd.read_csv(out / "poses.csv")
     assert len(poses) == 2 * 3 and poses["confidence"].is_monotonic_decreasing  # 3 samples per pocket
+    assert sorted(poses["pocket"]) == [1, 1, 1, 2, 2, 2]
 
     both = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
                "--pocket-center", example.center, "--weights", bundles.disco, "--out", tmp_path / "o2", *FAST)

@@ -229,11 +229,18 @@ def test_rows_without_a_pocket_dock_through_found_pockets(cli, tmp_path: Path, e
     result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, "--pockets", "2", *FAST)
     assert result.code == 0, result.err
     summary = read_summary(out).set_index("complex_name")
-    assert (summary["status"] == "ok").all() and (summary["ranking"] == "confidence+pockets2").all()
+    assert (summary["status"] == "ok").all()
+    assert summary["ranking"].to_dict() == {"here": "confidence", "found": "confidence+pockets2"}  # resume keys
     found = json.loads((out / "found" / "run.json").read_text())
     assert len(found["pocket_centers"]) == 2 and len(pd.read_csv(out / "found" / "poses.csv")) == 2 * 3
+    assert set(pd.read_csv(out / "found" / "poses.csv")["pocket"]) <= {1, 2}  # which found pocket each pose is in
     here = json.loads((out / "here" / "run.json").read_text())
     assert "pocket_centers" not in here and here["pocket_center"] is not None
+    assert "pocket" not in pd.read_csv(out / "here" / "poses.csv").columns
+
+    both = cli("screen", "--csv", csv, "--out", tmp_path / "o2", "--weights", bundles.disco, "--pockets", "2",
+               "--pocket-center", example.center, *FAST)
+    assert both.code == 2 and "drop --pocket-center" in both.err
 
 
 def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, bundles,
