@@ -49,7 +49,7 @@ def dock_one(c: ComplexPaths, exhaustiveness: int, seed: int) -> tuple[float, fl
     center, box = pocket_box(crystal)
     poses = dock_with_vina(c.protein, crystal, center, box, exhaustiveness=exhaustiveness, seed=seed, cpu=1)
     rmsds = symmetry_rmsd(crystal, [p.GetConformer().GetPositions() for p, _ in poses])
-    try:  # ~0.3 s, inside the row's seconds; a failure here must not lose the docking's RMSDs
+    try:  # counted in the row's seconds; a failure here must not lose the docking's RMSDs
         top1_score, _ = VinaScorer(c.protein, center, box)(poses[0][0], local_optimize=True)
     except (RuntimeError, InputError):
         top1_score = float("nan")
