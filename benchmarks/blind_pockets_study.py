@@ -14,7 +14,8 @@ Complexes: the studies' validation split + time-split complexes (never the test 
 
 The pocket-given reference is `refine_study.csv`'s `disco-pocket-boxpocket` (the same model, Vina in the
 pocket's box, as each found pocket's box here). Per method: top-1 and best-of-N success at 2 Å on the
-complexes every method has, and the exact McNemar test of each against the pocket-given rows.
+complexes every method has, and the exact McNemar tests of each against the pocket-given rows and
+against the blind model.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from discodock.evaluation.metrics import SUCCESS_THRESHOLD, mcnemar_exact, succe
 
 RESULTS = REPO / "benchmarks" / "results"
 REFERENCE = "pocket given (disco-pocket+vina-refine, pocket box)"
+BLIND = "disco+vina-refine"  # the blind model on the whole protein
 
 
 def pocket_given_rows(refine_study: Path, model: str = "disco-pocket-boxpocket") -> pd.DataFrame:
@@ -54,9 +56,11 @@ def compare(rows: pd.DataFrame) -> pd.DataFrame:
         success, low, high = success_with_ci(top1[method])
         row = {"method": method, "n": len(top1), "top1_success": success, "ci_low": low, "ci_high": high,
                "oracle_success": success_rate(oracle[method]), "median_seconds": float(seconds[method].median())}
-        if method != REFERENCE and REFERENCE in top1:
-            test = mcnemar_exact(top1[method] < SUCCESS_THRESHOLD, top1[REFERENCE] < SUCCESS_THRESHOLD)
-            row |= {"only_this": test["only_a"], "only_pocket_given": test["only_b"], "p_value": test["p_value"]}
+        for other, label in ((REFERENCE, "pocket_given"), (BLIND, "blind")):
+            if method not in (other, REFERENCE) and other in top1:
+                test = mcnemar_exact(top1[method] < SUCCESS_THRESHOLD, top1[other] < SUCCESS_THRESHOLD)
+                row |= {f"only_this_vs_{label}": test["only_a"], f"only_{label}": test["only_b"],
+                        f"p_vs_{label}": test["p_value"]}
         out.append(row)
     return pd.DataFrame(out)
 

@@ -35,6 +35,8 @@ def test_compare_on_common_complexes(script, tmp_path):
     assert (summary["n"] == 4).all()  # c4 only in the reference
     pockets = summary.loc["disco-pockets3+vina-refine"]
     assert pockets["top1_success"] == pytest.approx(0.5)  # the failed complex (NaN) is a miss
-    assert (pockets["only_this"], pockets["only_pocket_given"]) == (1, 2)  # c1 vs c2, c3
+    assert (pockets["only_this_vs_pocket_given"], pockets["only_pocket_given"]) == (1, 2)  # c1 vs c2, c3
+    assert (pockets["only_this_vs_blind"], pockets["only_blind"]) == (2, 0)  # the blind model hits none
     assert summary.loc[script.REFERENCE, "top1_success"] == pytest.approx(0.75)
-    assert np.isnan(summary.loc[script.REFERENCE, "p_value"])
+    assert np.isnan(summary.loc[script.REFERENCE, "p_vs_pocket_given"])
+    assert np.isnan(summary.loc[script.BLIND, "p_vs_blind"])
