@@ -206,11 +206,15 @@ def test_ctrl_c_mid_screen(cli, tmp_path: Path, example, bundles, monkeypatch) -
     assert read_summary(out)["status"].tolist() == ["ok", "ok"]
 
 
+def write_pocket_column_csv(path: Path, example, names: list[str]) -> Path:
+    """Two rows of phenol into the example protein: the first at the example's pocket, the second with none."""
+    pd.DataFrame({"complex_name": names, "protein_path": [str(example.protein)] * 2,
+                  "ligand_description": ["c1ccccc1O"] * 2, "pocket_center": [example.center, ""]}).to_csv(path, index=False)
+    return path
+
+
 def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, example, bundles) -> None:
-    csv = tmp_path / "pockets.csv"
-    pd.DataFrame({"complex_name": ["here", "nowhere"], "protein_path": [str(example.protein)] * 2,
-                  "ligand_description": ["c1ccccc1O"] * 2,
-                  "pocket_center": [example.center, ""]}).to_csv(csv, index=False)
+    csv = write_pocket_column_csv(tmp_path / "pockets.csv", example, ["here", "nowhere"])
     out = tmp_path / "out"
     result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, *FAST)
     assert result.code == 0, result.err
@@ -221,10 +225,7 @@ def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, exa
 
 def test_rows_without_a_pocket_dock_through_found_pockets(cli, tmp_path: Path, example, bundles) -> None:
     """--pockets 2: a row with a pocket_center docks there; a row without docks through the first 2 pockets."""
-    csv = tmp_path / "pockets.csv"
-    pd.DataFrame({"complex_name": ["here", "found"], "protein_path": [str(example.protein)] * 2,
-                  "ligand_description": ["c1ccccc1O"] * 2,
-                  "pocket_center": [example.center, ""]}).to_csv(csv, index=False)
+    csv = write_pocket_column_csv(tmp_path / "pockets.csv", example, ["here", "found"])
     out = tmp_path / "out"
     result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, "--pockets", "2", *FAST)
     assert result.code == 0, result.err
