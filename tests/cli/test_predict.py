@@ -186,10 +186,11 @@ def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli
     blind = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--out", tmp_path / "b", *FAST)
     assert blind.code == 0, blind.err
     assert "from disco (blind)" in blind.out
+    assert "--pockets 3" in blind.err  # the hint for a user without a pocket
     pocket = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
                  "--out", tmp_path / "p", *FAST)
     assert pocket.code == 0, pocket.err
-    assert "from disco-pocket (pocket)" in pocket.out
+    assert "from disco-pocket (pocket)" in pocket.out and "--pockets 3" not in pocket.err
     runs = {name: json.loads((tmp_path / name / "run.json").read_text()) for name in ("b", "p")}
     assert (runs["b"]["weights"], runs["b"]["mode"], runs["b"]["pocket_center"]) == ("disco", "blind", None)
     assert (runs["p"]["weights"], runs["p"]["mode"]) == ("disco-pocket", "pocket")
