@@ -1,0 +1,78 @@
+"""Append benchmark rows from a run's own CSV to the committed rows, renaming methods on the way.
+
+Long runs write to their own folder (e.g. `runs/v2_seed1_disco/posebusters_v2.csv`, resumable); when one
+is complete, its rows join `benchmarks/results/posebusters_v2.csv` under the names the reports use. Rows
+whose (id, method, mode) the target already has are refused, so nothing is silently replaced; only
+complete runs are taken (every id of the source for each kept method).
+
+    python benchmarks/append_rows.py --source runs/v2_seed1_disco/posebusters_v2.csv \
+        --rename disco-s1+vina-refine=disco_s1+vina-refine --only disco-s1+vina-refine \
+        --target benchmarks/results/posebusters_v2.csv --expect 308
+    discodock benchmark --set posebusters_v2 --report-only     # then rewrite the summary and paired tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+KEY = ["id", "method", "mode"]
+
+
+def parse_renames(pairs: list[str]) -> dict[str, str]:
+    """['old=new', ...] -> {old: new}."""
+    renames = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not (sep and old and new):
+            raise SystemExit(f"--rename wants OLD=NEW, got {pair!r}")
+        renames[old] = new
+    return renames
+
+
+def rows_to_append(source: pd.DataFrame, target: pd.DataFrame, only: list[str] | None, renames: dict[str, str],
+                   expect: int | None) -> pd.DataFrame:
+    """The source's rows of the kept methods, renamed; SystemExit if a method is incomplete or already there."""
+    rows = source if not only else source[source["method"].isin(only)]
+    if rows.empty:
+        raise SystemExit("no rows to append (check --only)")
+    rows = rows.drop_duplicates(KEY, keep="last").assign(method=lambda r: r["method"].replace(renames))
+    for method, group in rows.groupby("method"):
+        if expect is not None and group["id"].nunique() != expect:
+            raise SystemExit(f"{method}: {group['id'].nunique()} complexes, expected {expect}: the run is not complete")
+    clash = rows.merge(target[KEY], on=KEY)
+    if not clash.empty:
+        raise SystemExit(f"{len(clash)} rows already in the target, e.g. {tuple(clash.iloc[0][KEY])}")
+    return rows[target.columns]
+
+
+def main(argv: list[str] | None = None) -> None:
+    from discodock.atomic import atomic_open
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--target", type=Path, required=True)
+    parser.add_argument("--only", nargs="+", default=None, help="methods to take (source names); default all")
+    parser.add_argument("--rename", nargs="+", default=[], metavar="OLD=NEW")
+    parser.add_argument("--expect", type=int, default=None, help="complexes each kept method must have")
+    args = parser.parse_args(argv)
+
+    # as text, so that the rows keep their exact values and the target's existing lines stay byte for byte
+    source = pd.read_csv(args.source, dtype=str, keep_default_na=False)
+    target = pd.read_csv(args.target, dtype=str, keep_default_na=False)
+    new = rows_to_append(source, target, args.only, parse_renames(args.rename), args.expect)
+    text = args.target.read_text()
+    with atomic_open(args.target) as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+        new.to_csv(handle, index=False, header=False, lineterminator="\n")
+    print(f"appended {len(new)} rows ({', '.join(sorted(new['method'].unique()))}) to {args.target}")
+
+
+if __name__ == "__main__":
+    main()
