@@ -1,7 +1,9 @@
 """Dock one ligand into one protein: read, featurise, sample, rank, write.
 
 `prepare` turns files into a `ComplexGraph`; `dock` samples and ranks poses; `write_outputs`
-fills an output folder. `discodock predict` and `discodock screen` are thin loops around these.
+fills an output folder. Without a known pocket, `find_pocket_centers` + `dock_in_pockets` + `merge_ranked`
+(or `rank_pockets_by_vina`) dock through the protein's candidate pockets. `discodock predict` and
+`discodock screen` are thin loops around these.
 """
 
 from __future__ import annotations
