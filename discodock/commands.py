@@ -71,8 +71,6 @@ def predict(args: argparse.Namespace) -> int:
     protein = read_protein(protein_path)
     ligand_mol = read_ligand(ligand, seed=args.seed)
     center = pocket_center_from(args.pocket_center, args.pocket_ligand)
-    if args.pockets < 0:
-        raise InputError(f"--pockets {args.pockets}", "must be a positive whole number")
     if args.pockets and center is not None:
         raise InputError(f"--pockets {args.pockets}", "finds the pockets itself: drop --pocket-center/--pocket-ligand")
     weights = choose_weights(args.weights, pocket=center is not None or args.example or args.pockets > 0)
@@ -88,11 +86,9 @@ def predict(args: argparse.Namespace) -> int:
     if args.vina_rank and args.vina_box == "pocket" and center is None and not args.pockets:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
-    run = _run_info(args, _weights_record(weights), models, center)
     centers = find_pocket_centers(protein_path, args.pockets) if args.pockets else None
+    run = _run_info(args, _weights_record(weights), models, center, centers)
     result, per_pocket = _dock(args, models, name, protein, ligand_mol, center, centers)
-    if centers is not None:
-        run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
     extra: dict[str, list] = {}
     if args.vina_rank:
         began = time.perf_counter()
@@ -126,11 +122,12 @@ def _weights_record(weights: object) -> dict:
     return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path)}
 
 
-def _run_info(args: argparse.Namespace, weights_record: dict, models, center) -> dict:
+def _run_info(args: argparse.Namespace, weights_record: dict, models, center, pocket_centers=None) -> dict:
     """What a docking run used, for run.json beside its poses: the weights (`_weights_record`), mode,
-    pocket, sampling settings and seed."""
+    pocket (or the found pockets' centres, `--pockets`), sampling settings and seed."""
     from discodock import __version__
 
+    found = {} if pocket_centers is None else {"pocket_centers": [[round(float(v), 3) for v in c] for c in pocket_centers]}
     return {
         "discodock": __version__,
         **weights_record,
@@ -141,19 +138,18 @@ def _run_info(args: argparse.Namespace, weights_record: dict, models, center) ->
         "seed": args.seed,
         "temperature_preset": args.temperature,  # None: the bundle's own setting, whose values follow
         "low_temperature": dataclasses.asdict(models.temperature),
+        **found,
     }
 
 
 def _dock(args: argparse.Namespace, models, name: str, protein, ligand, center, pocket_centers=None):
     """(result ranked by confidence, each pocket's result or None): docked at `center` (None: blind), or,
     given `pocket_centers` (`--pockets K`), in each of them, all poses ranked as one."""
-    from discodock.pipeline import dock, dock_in_pockets, merge_ranked, prepare
+    from discodock.pipeline import dock, dock_in_pockets, prepare
 
     if pocket_centers is not None:
-        per_pocket = dock_in_pockets(models, protein, ligand, pocket_centers, name=name, samples=args.samples,
-                                     steps=args.steps, seed=args.seed, device=args.device)
-        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
-        return result, per_pocket
+        return dock_in_pockets(models, protein, ligand, pocket_centers, name=name, samples=args.samples,
+                               steps=args.steps, seed=args.seed, device=args.device)
     prepared = prepare(name, protein, ligand, pocket_center=center,
                        pocket_radius=models.pocket_radius if center is not None else None, seed=args.seed)
     return dock(models, prepared, samples=args.samples, steps=args.steps, seed=args.seed, device=args.device), None
@@ -266,8 +262,6 @@ def screen(args: argparse.Namespace) -> int:
     from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
     from discodock.weights import check_mode, choose_weights, load_models
 
-    if args.pockets < 0:
-        raise InputError(f"--pockets {args.pockets}", "must be a positive whole number")
     table = read_screen_csv(args.csv)
     out = Path(args.out)
     _check_out_location(out)
@@ -320,13 +314,12 @@ def screen(args: argparse.Namespace) -> int:
             check_mode(models, f"row {i} ({args.weights})", row_center is not None or args.pockets > 0,
                        give_pocket=hint)
             record["weights"] = row_weights[i]
-            run = _run_info(args, weights_records[row_weights[i]], models, row_center)
             centers = None
             if row_center is None and args.pockets:
                 if row.protein_path not in found_pockets:
                     found_pockets[row.protein_path] = find_pocket_centers(Path(row.protein_path), args.pockets)
                 centers = found_pockets[row.protein_path]
-                run["pocket_centers"] = [[round(float(v), 3) for v in c] for c in centers]
+            run = _run_info(args, weights_records[row_weights[i]], models, row_center, centers)
             result, per_pocket = _dock(args, models, folders[i], proteins[row.protein_path], ligand, row_center,
                                        centers)
             extra: dict[str, list] = {}

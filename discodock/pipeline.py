@@ -169,13 +169,15 @@ def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tens
 
 def dock_in_pockets(models: DockingModels, protein, ligand: Chem.Mol, centers: Sequence[torch.Tensor], *,
                     name: str, samples: int = 40, steps: int = 20, seed: int = 0,
-                    device: str = "cpu") -> list[DockingResult]:
-    """Pocket docking at each centre (`samples` poses each): blind docking through candidate pockets."""
-    results = []
+                    device: str = "cpu") -> tuple[DockingResult, list[DockingResult]]:
+    """Pocket docking at each centre (`samples` poses each): blind docking through candidate pockets.
+    Returns all poses ranked by confidence as one result, and each pocket's result (for `rank_pockets_by_vina`)."""
+    per_pocket = []
     for center in centers:
         prepared = prepare(name, protein, ligand, pocket_center=center, pocket_radius=models.pocket_radius, seed=seed)
-        results.append(dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device))
-    return results
+        per_pocket.append(dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device))
+    merged, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
+    return merged, per_pocket
 
 
 def merge_ranked(results: Sequence[DockingResult], scores: Sequence[np.ndarray],

@@ -96,18 +96,16 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
     from discodock.evaluation.rmsd import symmetry_rmsd
-    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, merge_ranked, rank_by_vina
-    from discodock.pipeline import rank_pockets_by_vina
+    from discodock.pipeline import dock, dock_in_pockets, find_pocket_centers, rank_by_vina, rank_pockets_by_vina
     from discodock.refine import RefineSettings
 
     start = time.perf_counter()
     refine = RefineSettings(seed=seed)
     if pockets:
         crystal = read_ligand(paths.ligand, add_conformer_if_2d=False)
-        per_pocket = dock_in_pockets(models, read_protein(paths.protein), crystal,
-                                     find_pocket_centers(paths.protein, pockets), name=paths.id, samples=samples,
-                                     steps=steps, seed=seed, device=device)
-        result, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
+        result, per_pocket = dock_in_pockets(models, read_protein(paths.protein), crystal,
+                                             find_pocket_centers(paths.protein, pockets), name=paths.id,
+                                             samples=samples, steps=steps, seed=seed, device=device)
     else:
         crystal, prepared = prepare_from_crystal(models, paths, mode, seed)
         result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
@@ -176,9 +174,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     vina_box = getattr(args, "vina_box", "poses")
     if vina_box == "pocket" and args.mode != "pocket":
         raise InputError("--vina-box pocket", "needs --mode pocket")
-    pockets = getattr(args, "pockets", 0) or 0
-    if pockets < 0:
-        raise InputError(f"--pockets {pockets}", "must be a positive whole number")
+    pockets = getattr(args, "pockets", 0) or 0  # checked >= 0 with the other options (cli._check_common)
     if pockets and args.mode != "blind":
         raise InputError(f"--pockets {pockets}", "finds the pockets itself: run it with --mode blind")
     complexes = select_complexes(args)[: args.limit]

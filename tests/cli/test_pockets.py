@@ -28,6 +28,9 @@ def test_pockets_errors(tmp_path, capsys):
     assert "missing.pdb: protein file not found" in capsys.readouterr().err
     assert main(["pockets", "--protein", str(tmp_path / "missing.pdb"), "--top", "0"]) == EXIT_BAD_INPUT
     assert "--top 0" in capsys.readouterr().err
+    for command in (["predict", "--example"], ["screen", "--csv", str(tmp_path / "x.csv")], ["benchmark"]):
+        assert main([*command, "--pockets", "-1"]) == EXIT_BAD_INPUT  # refused before any work, for every command
+        assert "--pockets -1: must be a positive whole number" in capsys.readouterr().err
 
 
 def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
