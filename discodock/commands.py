@@ -92,10 +92,9 @@ def predict(args: argparse.Namespace) -> int:
     extra: dict[str, list] = {}
     if args.vina_rank:
         began = time.perf_counter()
-        result, extra["vina_score"] = _rank_by_vina(protein_path, result, per_pocket, args.vina_rank,
-                                                    box=args.vina_box, seed=args.seed)
-        run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if per_pocket else args.vina_box,
-                   vina_seconds=round(time.perf_counter() - began, 3))
+        result, extra["vina_score"], box = _rank_by_vina(protein_path, result, per_pocket, args.vina_rank,
+                                                         box=args.vina_box, seed=args.seed)
+        run.update(vina_rank=args.vina_rank, vina_box=box, vina_seconds=round(time.perf_counter() - began, 3))
     if args.pb_checks:
         began = time.perf_counter()
         extra.update(_posebusters_columns(protein_path, result))
@@ -165,8 +164,8 @@ def _required(text: object, what: str) -> str:
 def _rank_by_vina(protein_path: Path, result, per_pocket, how: str, box: str, seed: int):
     """Re-rank the poses by Vina score (kcal/mol, lower is better) in `box` ('poses' or 'pocket'): as
     sampled ('score'), after a local minimisation ('optimize'), or minimised and refined ('refine');
-    returns the result and the scores. Given `per_pocket` (`--pockets`: one result per found pocket),
-    each pocket's poses are ranked in its own box, then all as one."""
+    returns the result, the scores and the box used (for run.json). Given `per_pocket` (`--pockets`: one
+    result per found pocket), each pocket's poses are ranked in its own box, then all as one."""
     from discodock.pipeline import VINA_RANK_CHOICES, rank_by_vina, rank_pockets_by_vina
     from discodock.refine import RefineSettings
 
@@ -174,9 +173,10 @@ def _rank_by_vina(protein_path: Path, result, per_pocket, how: str, box: str, se
     refine = RefineSettings(seed=seed)
     if per_pocket:
         ranked = rank_pockets_by_vina(per_pocket, protein_path, [ranking], refine=refine)[ranking]
+        box = "each pocket's"
     else:
         ranked = rank_by_vina(result, protein_path, [ranking], box=box, refine=refine)[ranking]
-    return ranked.result, [round(float(s), 3) for s in ranked.scores]
+    return ranked.result, [round(float(s), 3) for s in ranked.scores], box
 
 
 def _posebusters_columns(protein_path: Path, result) -> dict[str, list]:
@@ -324,9 +324,9 @@ def screen(args: argparse.Namespace) -> int:
                                        centers)
             extra: dict[str, list] = {}
             if args.vina_rank:
-                result, extra["vina_score"] = _rank_by_vina(Path(row.protein_path), result, per_pocket,
-                                                            args.vina_rank, box=args.vina_box, seed=args.seed)
-                run.update(vina_rank=args.vina_rank, vina_box="each pocket's" if per_pocket else args.vina_box)
+                result, extra["vina_score"], box = _rank_by_vina(Path(row.protein_path), result, per_pocket,
+                                                                 args.vina_rank, box=args.vina_box, seed=args.seed)
+                run.update(vina_rank=args.vina_rank, vina_box=box)
                 record["top_vina_score"] = extra["vina_score"][0]
             write_outputs(result, out / folders[i], extra_columns=extra, run_info=run)
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))

@@ -48,6 +48,11 @@ def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
     poses = pd.read_csv(out / "poses.csv")
     assert len(poses) == 2 * 3 and poses["confidence"].is_monotonic_decreasing  # 3 samples per pocket
     assert sorted(poses["pocket"]) == [1, 1, 1, 2, 2, 2]
+    scored = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
+                 "--vina-rank", "score", "--weights", bundles.disco, "--out", tmp_path / "scored", *FAST)
+    assert scored.code == 0, scored.err
+    assert json.loads((tmp_path / "scored" / "run.json").read_text())["vina_box"] == "each pocket's"
+    assert pd.read_csv(tmp_path / "scored" / "poses.csv")["vina_score"].is_monotonic_increasing
 
     both = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
                "--pocket-center", example.center, "--weights", bundles.disco, "--out", tmp_path / "o2", *FAST)
