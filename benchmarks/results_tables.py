@@ -80,9 +80,10 @@ def paired_table() -> str | None:
     })
 
 
-def seed_study_table() -> str | None:
-    """DisCo vs twin per training seed (best of 40 < 2 Å, plain sampling) and pooled over seeds."""
-    by_seed, pooled = RESULTS / "seed_study_by_seed.csv", RESULTS / "seed_study_pooled.csv"
+def seed_study_table(name: str = "seed_study", label: str = "oracle", what: str = "best of 40") -> str | None:
+    """DisCo vs twin per training seed and pooled over seeds (`benchmarks/seed_study.py`): `label` names
+    the compared RMSD in its files ('oracle': best of 40 of plain sampling; 'top1': after refinement)."""
+    by_seed, pooled = RESULTS / f"{name}_by_seed.csv", RESULTS / f"{name}_pooled.csv"
     if not (by_seed.is_file() and pooled.is_file()):
         return None
     table = pd.read_csv(by_seed)
@@ -91,10 +92,12 @@ def seed_study_table() -> str | None:
         disco, twin = (group[group["model"] == m].iloc[0] for m in ("disco", "twin"))
         rows.append({
             "seed": seed, "complexes": int(disco.n),
-            "best of 40 < 2 Å DisCo / twin": f"{100 * disco.oracle_success:.1f} % / {100 * twin.oracle_success:.1f} %",
+            f"{what} < 2 Å DisCo / twin": f"{100 * disco[f'{label}_success']:.1f} % / "
+                                         f"{100 * twin[f'{label}_success']:.1f} %",
             "only DisCo / only twin": f"{int(disco.only_disco)} / {int(disco.only_twin)}",
             "McNemar p": p_value(disco.mcnemar_p),
-            "median best-of-40 RMSD DisCo / twin": f"{disco.median_oracle_rmsd:.2f} / {twin.median_oracle_rmsd:.2f} Å",
+            f"median {what.replace(' ', '-')} RMSD DisCo / twin": f"{disco[f'median_{label}_rmsd']:.2f} / "
+                                               f"{twin[f'median_{label}_rmsd']:.2f} Å",
             "Wilcoxon p": p_value(disco.wilcoxon_p),
         })
     p = pd.read_csv(pooled, dtype={"seeds": str}).iloc[0]
@@ -102,8 +105,8 @@ def seed_study_table() -> str | None:
             f"DisCo {100 * p.disco_success:.1f} % vs twin {100 * p.twin_success:.1f} %, difference "
             f"{100 * p.mean_difference:+.1f} points [{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}] (bootstrap over "
             f"complexes), DisCo better on {int(p.complexes_disco_better)} complexes and the twin on "
-            f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank {p_clause(p.wilcoxon_p)}); median best-of-40 "
-            f"RMSD over seeds {p.median_oracle_rmsd_disco:.2f} vs {p.median_oracle_rmsd_twin:.2f} Å "
+            f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank {p_clause(p.wilcoxon_p)}); median {what.replace(' ', '-')} "
+            f"RMSD over seeds {p[f'median_{label}_rmsd_disco']:.2f} vs {p[f'median_{label}_rmsd_twin']:.2f} Å "
             f"({p_clause(p.rmsd_wilcoxon_p)}).")
     return markdown(pd.DataFrame(rows)) + "\n\n" + line
 
@@ -311,6 +314,8 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
     ("", vina_lines),
     ("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):", paired_table),
     ("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, plain sampling)", seed_study_table),
+    ("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, `--vina-rank refine`, top-1)",
+     partial(seed_study_table, "seed_study_refine", "top1", "top-1")),
     ("### Docking: ranking rules for Vina-minimised samples (validation split + time-split complexes, top-1 < 2 Å)",
      ranking_study_table),
     ("### Docking: sampling temperature and Vina box (validation split + time-split complexes, top-1 < 2 Å)",

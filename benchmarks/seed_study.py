@@ -3,8 +3,9 @@
 The shipped pocket bundles are seed 0. Seeds 1 and 2 retrain both score models (and DisCo's prior)
 with the same config, data, split and step budget, only `seed` changed, then sample PoseBusters V2
 plainly (pocket mode, 40 x 20). Without a confidence stage their sample order is arbitrary, so the
-study compares what the score models sample, not a ranking: best of 40 < 2 Å ("oracle") and the
-best-of-40 RMSD.
+plain study compares what the score models sample, not a ranking: best of 40 < 2 Å ("oracle") and the
+best-of-40 RMSD. `--ranking vina-refine` compares the top-1 pose after Vina's minimisation and
+refinement (rows `<method>+vina-refine`, ranked by Vina score, so no confidence model is needed).
 
 Per seed: success with its Wilson interval, the exact McNemar test (DisCo vs twin of that seed) and
 the Wilcoxon signed-rank test of the best-of-40 RMSD. Pooled over seeds, with complexes as the units:
@@ -20,6 +21,10 @@ interval over complexes, and the Wilcoxon signed-rank test of those differences.
     # analyse (seed 0 = the rows `disco` and `twin` of the committed benchmark)
     python benchmarks/seed_study.py --rows benchmarks/results/posebusters_v2.csv runs/seeds/bench_*/posebusters_v2.csv
     python benchmarks/seed_study.py --rows benchmarks/results/seed_study_rows.csv   # again, from the committed rows
+    # top-1 after Vina refinement: the seeds' `--vina-rank refine` rows, appended to the committed rows as
+    # disco_s1+vina-refine etc. (benchmarks/append_rows.py; commands in the README, Results)
+    python benchmarks/seed_study.py --ranking vina-refine --rows benchmarks/results/posebusters_v2.csv \
+        --out-prefix benchmarks/results/seed_study_refine
 """
 
 from __future__ import annotations
@@ -37,39 +42,47 @@ sys.path.insert(0, str(REPO))
 
 from discodock.evaluation.metrics import SUCCESS_THRESHOLD as THRESHOLD  # noqa: E402
 
-# `disco` / `twin` are seed 0 (the shipped bundles); `disco_s1`, `twin_s2`, ... the retrained seeds
-METHOD = re.compile(r"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?$")
+# ranking -> (method suffix, RMSD column compared, its label in the tables)
+RANKINGS = {"plain": ("", "oracle_rmsd", "oracle"), "vina-refine": ("+vina-refine", "top1_rmsd", "top1")}
 
 
-def load_seed_rows(paths: list[Path], mode: str = "pocket") -> pd.DataFrame:
-    """The benchmark rows of plain DisCo / twin runs, with `model` and `seed` columns; last row wins."""
+def method_pattern(ranking: str = "plain") -> re.Pattern:
+    """`disco` / `twin` are seed 0 (the shipped bundles); `disco_s1`, `twin_s2`, ... the retrained seeds;
+    each followed by the ranking's suffix."""
+    suffix = re.escape(RANKINGS[ranking][0])
+    return re.compile(rf"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?{suffix}$")
+
+
+def load_seed_rows(paths: list[Path], mode: str = "pocket", ranking: str = "plain") -> pd.DataFrame:
+    """The benchmark rows of DisCo / twin runs under `ranking`, with `model` and `seed` columns; last row wins."""
     frames = [pd.read_csv(p, dtype={"id": str}) for p in paths]
     rows = pd.concat(frames, ignore_index=True)
     rows = rows[rows["mode"] == mode]
-    match = rows["method"].str.extract(METHOD)
+    match = rows["method"].str.extract(method_pattern(ranking))
     rows = rows[match["model"].notna()].copy()
     rows["model"] = match.loc[rows.index, "model"]
     rows["seed"] = match.loc[rows.index, "seed"].fillna("0").astype(int)
     return rows.drop_duplicates(["id", "method", "mode"], keep="last").reset_index(drop=True)
 
 
-def oracle_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Best-of-N RMSD, one row per complex, one column per (model, seed), on the complexes every run has.
-    A failed complex (NaN) is a miss with an infinite RMSD."""
-    wide = rows.pivot(index="id", columns=["model", "seed"], values="oracle_rmsd")
+def rmsd_table(rows: pd.DataFrame, column: str = "oracle_rmsd") -> pd.DataFrame:
+    """`column` (best-of-N or top-1 RMSD), one row per complex, one column per (model, seed), on the
+    complexes every run has. A failed complex (NaN) is a miss with an infinite RMSD."""
+    wide = rows.pivot(index="id", columns=["model", "seed"], values=column)
     complete = rows.groupby("id")["method"].nunique() == rows["method"].nunique()
     return wide.loc[complete[complete].index].fillna(np.inf).sort_index(axis=1)
 
 
-def per_seed(wide: pd.DataFrame) -> pd.DataFrame:
-    """Success, Wilson interval and median best-of-N RMSD per (model, seed); DisCo vs twin tests per seed."""
+def per_seed(wide: pd.DataFrame, label: str = "oracle") -> pd.DataFrame:
+    """Success, Wilson interval and median RMSD per (model, seed); DisCo vs twin tests per seed. `label`
+    names the RMSD in the columns ('oracle': best of N, 'top1')."""
     from discodock.evaluation.metrics import mcnemar_exact, success_with_ci, wilcoxon_paired
 
     out = []
     for (model, seed), rmsd in wide.items():
         success, low, high = success_with_ci(rmsd)
-        row = {"model": model, "seed": seed, "n": len(rmsd), "oracle_success": success,
-               "ci_low": low, "ci_high": high, "median_oracle_rmsd": float(np.median(rmsd))}
+        row = {"model": model, "seed": seed, "n": len(rmsd), f"{label}_success": success,
+               "ci_low": low, "ci_high": high, f"median_{label}_rmsd": float(np.median(rmsd))}
         if model == "disco" and ("twin", seed) in wide:
             twin = wide[("twin", seed)]
             test = mcnemar_exact(rmsd < THRESHOLD, twin < THRESHOLD)
@@ -79,9 +92,9 @@ def per_seed(wide: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def pooled(wide: pd.DataFrame) -> dict:
+def pooled(wide: pd.DataFrame, label: str = "oracle") -> dict:
     """DisCo minus twin over the seeds both have: per complex, success averaged over seeds (and the
-    median best-of-N RMSD over seeds); mean difference, bootstrap interval, Wilcoxon signed-rank p."""
+    median RMSD over seeds); mean difference, bootstrap interval, Wilcoxon signed-rank p."""
     from discodock.evaluation.metrics import paired_bootstrap_ci, wilcoxon_paired
 
     seeds = sorted(set(wide["disco"].columns) & set(wide["twin"].columns))
@@ -97,7 +110,7 @@ def pooled(wide: pd.DataFrame) -> dict:
             "mean_difference": float(diff.mean()), "ci_low": low, "ci_high": high, "wilcoxon_p": success_p,
             "difference_by_seed": " ".join(f"{d:+.3f}" for d in by_seed),
             "complexes_disco_better": int((diff > 0).sum()), "complexes_twin_better": int((diff < 0).sum()),
-            "median_oracle_rmsd_disco": rmsd["median_a"], "median_oracle_rmsd_twin": rmsd["median_b"],
+            f"median_{label}_rmsd_disco": rmsd["median_a"], f"median_{label}_rmsd_twin": rmsd["median_b"],
             "rmsd_wilcoxon_p": rmsd["wilcoxon_p"]}
 
 
@@ -106,15 +119,19 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=Path, nargs="+", required=True, help="benchmark rows CSVs")
+    parser.add_argument("--ranking", choices=sorted(RANKINGS), default="plain",
+                        help="plain: best of N of the samples; vina-refine: top-1 after Vina refinement")
     parser.add_argument("--out-prefix", type=Path, default=REPO / "benchmarks" / "results" / "seed_study")
     args = parser.parse_args(argv)
 
-    rows = load_seed_rows(args.rows)
+    suffix, column, label = RANKINGS[args.ranking]
+    rows = load_seed_rows(args.rows, ranking=args.ranking)
     if rows.empty:
-        raise SystemExit(f"no disco/twin pocket rows in {', '.join(map(str, args.rows))}")
-    wide = oracle_table(rows)
-    seeds = per_seed(wide)
-    summary = pd.DataFrame([pooled(wide)]) if {"disco", "twin"} <= set(wide.columns.get_level_values(0)) else None
+        raise SystemExit(f"no disco{suffix}/twin{suffix} pocket rows in {', '.join(map(str, args.rows))}")
+    wide = rmsd_table(rows, column)
+    seeds = per_seed(wide, label)
+    both = {"disco", "twin"} <= set(wide.columns.get_level_values(0))
+    summary = pd.DataFrame([pooled(wide, label)]) if both else None
     prefix = args.out_prefix
     tables = {"rows": rows.drop(columns=["model", "seed"]), "by_seed": seeds, "pooled": summary}
     for name, table in tables.items():

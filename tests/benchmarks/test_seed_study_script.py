@@ -15,9 +15,11 @@ def script():
     return load_benchmark_script("seed_study")
 
 
-def _rows(method: str, oracle: list[float], mode: str = "pocket") -> list[dict]:
-    return [{"id": f"C{i}", "method": method, "mode": mode, "top1_rmsd": 9.0, "top5_rmsd": 9.0, "oracle_rmsd": r,
-             "confidence": 0.0, "pb_valid": "", "seconds": 1.0, "status": "ok"} for i, r in enumerate(oracle)]
+def _rows(method: str, oracle: list[float], mode: str = "pocket", top1: list[float] | None = None) -> list[dict]:
+    top1 = top1 or [9.0] * len(oracle)
+    return [{"id": f"C{i}", "method": method, "mode": mode, "top1_rmsd": t, "top5_rmsd": 9.0, "oracle_rmsd": r,
+             "confidence": 0.0, "pb_valid": "", "seconds": 1.0, "status": "ok"}
+            for i, (r, t) in enumerate(zip(oracle, top1))]
 
 
 @pytest.fixture()
@@ -34,7 +36,7 @@ def rows_csvs(tmp_path):
 
 
 def test_per_seed_and_pooled(script, rows_csvs):
-    wide = script.oracle_table(script.load_seed_rows(rows_csvs))
+    wide = script.rmsd_table(script.load_seed_rows(rows_csvs))
     assert list(wide.index) == ["C0", "C1", "C2", "C3", "C4"]  # C5 is not in every run
     assert wide[("disco", 1)]["C2"] == np.inf  # a failed complex is a miss
 
@@ -72,3 +74,25 @@ def test_no_matching_rows_is_an_error_naming_the_file(script, tmp_path):
     pd.DataFrame(_rows("vina", [1.0]), columns=COLUMNS).to_csv(path, index=False)
     with pytest.raises(SystemExit, match="other.csv"):
         script.main(["--rows", str(path), "--out-prefix", str(tmp_path / "x")])
+
+
+def test_vina_refine_ranking_compares_top1_of_the_refined_rows(script, rows_csvs, tmp_path):
+    """--ranking vina-refine: only `<model>[_sN]+vina-refine` rows, their top-1 RMSD (not best of N)."""
+    refined = tmp_path / "refined.csv"
+    table = (_rows("disco+vina-refine", [0.5] * 3, top1=[1.0, 1.0, 3.0]) + _rows("twin+vina-refine", [0.5] * 3,
+             top1=[3.0, 1.0, 3.0]) + _rows("disco_s1+vina-refine", [0.5] * 3, top1=[1.0, 3.0, 1.0])
+             + _rows("twin_s1+vina-refine", [0.5] * 3, top1=[3.0, 3.0, 3.0]) + _rows("disco-s1+vina-refine", [0.5] * 3))
+    pd.DataFrame(table, columns=COLUMNS).to_csv(refined, index=False)
+    rows = script.load_seed_rows([*rows_csvs, refined], ranking="vina-refine")
+    assert set(rows["method"]) == {"disco+vina-refine", "twin+vina-refine", "disco_s1+vina-refine",
+                                   "twin_s1+vina-refine"}  # plain rows and an unrenamed run's rows are not seeds
+    wide = script.rmsd_table(rows, "top1_rmsd")
+    seeds = script.per_seed(wide, "top1").set_index(["model", "seed"])
+    assert seeds.loc[("disco", 0), "top1_success"] == pytest.approx(2 / 3)
+    assert seeds.loc[("disco", 1), ["only_disco", "only_twin"]].tolist() == [2, 0]
+    pooled = script.pooled(wide, "top1")
+    assert pooled["difference_by_seed"] == "+0.333 +0.667" and "median_top1_rmsd_disco" in pooled
+
+    prefix = tmp_path / "out" / "refine"
+    script.main(["--ranking", "vina-refine", "--rows", str(refined), "--out-prefix", str(prefix)])
+    assert pd.read_csv(tmp_path / "out" / "refine_pooled.csv")["mean_difference"].item() == pytest.approx(0.5)
