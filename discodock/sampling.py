@@ -3,11 +3,14 @@
 DiffDock's sampler (utils/sampling.py, Corso et al. 2023): t runs from 1 down to 0 on a linear
 grid of `steps` points; only the first `actual_steps` are taken (DiffDock: 18 of 20) and the last
 of those jumps the rest of the way to t = 0 without noise. Each component follows the VE SDE
-dx = g(t)² s_θ dt + g(t) dw with g(t)² = dσ²/dt:
+dx = g(t)² s_θ dt + g(t) dw with g(t)² = dσ²/dt, for σ(t) = σ_min^(1−t) σ_max^t:
 
-    g_tr  = σ_tr  √(2 ln(σ_tr,max / σ_tr,min))
-    g_rot = 2 σ_rot √(ln(σ_rot,max / σ_rot,min))      (IGSO(3) ε convention: twice the Euclidean rate)
-    g_tor = σ_tor √(2 ln(σ_tor,max / σ_tor,min))
+    g = σ √(2 ln(σ_max / σ_min))      (translation, rotation and torsions alike)
+
+For rotations this holds because `geometry.so3`'s IGSO(3)_ε is the heat kernel with exp(−l(l+1)ε²/2),
+whose small rotation vectors are N(0, ε² I), as in Euclidean space. (DiffDock's tables use
+exp(−l(l+1)ε²), twice the variance, hence its g_rot = 2 σ √(ln(σ_max/σ_min)); that g with this density
+pulled sampled orientations to about 2/3 of the data's spread.)
 
 The probability-flow ODE takes half the drift and no noise. All samples of one complex go through
 the score model together as one `ComplexBatch` built once; only the ligand coordinates change.
@@ -133,10 +136,8 @@ def default_actual_steps(steps: int) -> int:
     return max(1, round(0.9 * steps))
 
 
-def _g(sigma: Tensor, lo: float, hi: float, rot: bool = False) -> Tensor:
-    """Diffusion coefficient g(t) of σ(t) = lo^(1−t) hi^t (see the module docstring)."""
-    if rot:
-        return 2.0 * sigma * math.sqrt(math.log(hi / lo))
+def _g(sigma: Tensor, lo: float, hi: float) -> Tensor:
+    """Diffusion coefficient g(t) = √(dσ²/dt) of σ(t) = lo^(1−t) hi^t (see the module docstring)."""
     return sigma * math.sqrt(2.0 * math.log(hi / lo))
 
 
@@ -222,8 +223,8 @@ def _reverse_diffusion(
         out = score_model(batch, t.expand(G * S).to(device), latent, **reuse)
         noisy = sde and not last  # DiffDock: no noise on the final step
 
-        def step(part: int, score: Tensor, sigma: Tensor, lo: float, hi: float, rot: bool = False) -> Tensor:
-            g = _g(sigma, lo, hi, rot)
+        def step(part: int, score: Tensor, sigma: Tensor, lo: float, hi: float) -> Tensor:
+            g = _g(sigma, lo, hi)
             drift, noise = temperature.scales(part, sigma, lo, hi) if sde else (1.0, 1.0)
             update = drift * drift_scale * g**2 * dt * score
             if noisy:
@@ -232,7 +233,7 @@ def _reverse_diffusion(
             return update
 
         tr = step(0, out["tr_score"], sig.tr, cfg.tr_sigma_min, cfg.tr_sigma_max)
-        rot = step(1, out["rot_score"], sig.rot, cfg.rot_sigma_min, cfg.rot_sigma_max, rot=True)
+        rot = step(1, out["rot_score"], sig.rot, cfg.rot_sigma_min, cfg.rot_sigma_max)
         tor = step(2, out["tor_score"], sig.tor, cfg.tor_sigma_min, cfg.tor_sigma_max)
         tor_parts = torch.split(tor, tor_splits)
         poses = [
