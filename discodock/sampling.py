@@ -198,6 +198,8 @@ def _reverse_diffusion(
 ) -> tuple[list[Tensor], Tensor | None]:
     """One batched run over S samples of each graph: positions [S, N_i, 3] per graph (CPU) and the
     latent ids [G·S, m] (`latent_ids`; or None). Samples of graph i are rows i·S … (i+1)·S − 1 of the batch."""
+    if not 1 <= actual_steps <= steps:
+        raise ValueError(f"actual_steps must be in [1, {steps}], got {actual_steps}")
     S, G = num_samples, len(graphs)
     # the prior sees each conformer at the frame origin in a random orientation (no translation yet)
     centred = [random_initial_poses(g, S, 0.0, generator) for g in graphs]
@@ -309,8 +311,6 @@ def sample_poses(
     if latent_sampler is None and prior is not None:
         latent_sampler = prior_sampler(prior, prior_temperature, generator)
     actual = actual_steps if actual_steps is not None else default_actual_steps(steps)
-    if not 1 <= actual <= steps:
-        raise ValueError(f"actual_steps must be in [1, {steps}], got {actual}")
     if not sde and not temperature.is_plain:
         raise ValueError("low-temperature sampling is defined for the SDE sampler only (sde=True)")
     prior_module = prior if isinstance(prior, nn.Module) else None

@@ -269,3 +269,14 @@ def test_plain_temperature_is_the_default_sampler_and_ode_refuses_others(graph):
 def test_low_temperature_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):
         LowTemperature(**kwargs)
+
+
+def test_every_entry_point_refuses_impossible_step_counts(graph):
+    from discodock.sampling import sample_poses_many
+
+    model = ZeroScore(ModelConfig())
+    for bad in (0, 7):
+        with pytest.raises(ValueError, match="actual_steps"):
+            sample_poses(model, graph, num_samples=2, steps=6, actual_steps=bad)
+        with pytest.raises(ValueError, match="actual_steps"):
+            sample_poses_many(model, [graph], num_samples=2, steps=6, actual_steps=bad)

@@ -73,7 +73,9 @@ def sample_log_normal_sigma(
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """σ = exp(P_mean + P_std ε), ε ~ N(0, 1): EDM's training noise-level distribution, shape [n]."""
-    eps = torch.randn(n, device=device, generator=generator)
+    # drawn where the generator lives (a CPU generator may drive a GPU run), then moved
+    eps = torch.randn(n, generator=generator, device=generator.device if generator is not None else device)
+    eps = eps.to(device)
     return (P_mean + P_std * eps).exp()
 
 

@@ -59,7 +59,9 @@ def edm_sampler(
         t_hat = t_cur + gamma * t_cur
         x_hat = x_cur
         if gamma > 0:
-            eps = torch.randn(x_cur.shape, generator=generator, device=device, dtype=torch.float64)
+            # drawn where the generator lives (a CPU generator may drive a GPU run), then moved
+            eps = torch.randn(x_cur.shape, generator=generator, dtype=torch.float64,
+                              device=generator.device if generator is not None else device).to(device)
             x_hat = x_cur + (t_hat**2 - t_cur**2).sqrt() * S_noise * eps
         # Euler step.
         d_cur = (x_hat - _denoise(D, x_hat, t_hat, z, dtype, cond)) / t_hat

@@ -41,11 +41,11 @@ def _check_sigma(sigma: Tensor) -> None:
 
 
 def log_density(x: Tensor, sigma: Tensor) -> Tensor:
-    """log p_σ(x), normalised on [-π, π) (x and σ broadcast)."""
-    x, sigma = torch.broadcast_tensors(x.double(), sigma.double())
-    _check_sigma(sigma)
-    _, logw = _images(wrap(x), sigma)
-    return (torch.logsumexp(logw, -1) - 0.5 * math.log(2 * math.pi) - torch.log(sigma)).to(x.dtype)
+    """log p_σ(x), normalised on [-π, π) (x and σ broadcast; dtype of x)."""
+    xd, sd = torch.broadcast_tensors(x.double(), sigma.double())
+    _check_sigma(sd)
+    _, logw = _images(wrap(xd), sd)
+    return (torch.logsumexp(logw, -1) - 0.5 * math.log(2 * math.pi) - torch.log(sd)).to(x.dtype)
 
 
 def sample_wrapped_normal(sigma: Tensor, generator: torch.Generator | None = None) -> Tensor:

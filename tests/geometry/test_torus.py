@@ -84,3 +84,9 @@ def test_ligand_without_torsions_gives_empty_outputs():
     assert torus.sample_wrapped_normal(empty).shape == (0,)
     assert torus.score(empty, empty).shape == (0,)
     assert torus.score_norm(empty).shape == (0,)
+
+
+def test_log_density_and_score_keep_the_dtype_of_x():
+    x = torch.tensor([0.3, -2.0], dtype=torch.float32)
+    assert torus.log_density(x, torch.tensor(0.5)).dtype == torch.float32
+    assert torus.score(x, torch.tensor(0.5)).dtype == torch.float32
