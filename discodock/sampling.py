@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import torch
 from torch import nn
@@ -40,9 +40,12 @@ from discodock.geometry.so3 import axis_angle_to_matrix
 from discodock.geometry.torsion import apply_torsion_updates, modify_conformer
 from discodock.model.config import ModelConfig, sigmas
 
+if TYPE_CHECKING:  # the score model's module pulls in e3nn; sampling needs only the type
+    from discodock.model.score_model import LatentNodes
+
 Tensor = torch.Tensor
 # (batch of the S·G initial poses, the G graphs, S copies each) -> LatentNodes
-LatentSampler = Callable[[ComplexBatch, list[ComplexGraph], int], object]
+LatentSampler = Callable[[ComplexBatch, list[ComplexGraph], int], "LatentNodes"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _g(sigma: Tensor, lo: float, hi: float) -> Tensor:
     return sigma * math.sqrt(2.0 * math.log(hi / lo))
 
 
-def latent_node_ids(latent, batch: ComplexBatch) -> Tensor:
+def latent_node_ids(latent: LatentNodes, batch: ComplexBatch) -> Tensor:
     """Node id [G, m] chosen by each pointer latent: ligand atoms first (0..N−1), then residues (N..)."""
     num_graphs = batch.num_graphs
     lig_counts = torch.bincount(batch.lig_batch, minlength=num_graphs)
@@ -157,7 +160,7 @@ def latent_node_ids(latent, batch: ComplexBatch) -> Tensor:
     return ids
 
 
-def latent_ids(latent, batch: ComplexBatch, cfg: ModelConfig) -> Tensor:
+def latent_ids(latent: LatentNodes, batch: ComplexBatch, cfg: ModelConfig) -> Tensor:
     """What each sample's latents chose, [G, m] long: node ids (pointer, see `latent_node_ids`) or code ids
     in 0..k−1 (codebook)."""
     if cfg.latent_mode == "codebook":
@@ -245,7 +248,8 @@ def _reverse_diffusion(
     return [p.cpu() for p in poses], node_ids
 
 
-def _receptor_features(score_model: nn.Module, graphs: list[ComplexGraph], copies: int, device) -> object | None:
+def _receptor_features(score_model: nn.Module, graphs: list[ComplexGraph], copies: int,
+                        device: torch.device | str) -> object | None:
     """Residue features of each graph, computed once and tiled to the sample-major batch layout
     (graph 0 × copies, graph 1 × copies, …): the receptor never moves, so no step recomputes them."""
     if not hasattr(score_model, "receptor_features"):
