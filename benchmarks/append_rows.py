@@ -3,12 +3,18 @@
 Long runs write to their own folder (e.g. `runs/v2_seed1_disco/posebusters_v2.csv`, resumable); when one
 is complete, its rows join `benchmarks/results/posebusters_v2.csv` under the names the reports use. Rows
 whose (id, method, mode) the target already has are refused, so nothing is silently replaced; only
-complete runs are taken (every id of the source for each kept method).
+complete runs are taken (every id of the source for each kept method). A rerun that should take over
+a method's name says so with `--retire OLD=NEW`: the target's rows of OLD are renamed NEW first (kept,
+under the new name), then the run's rows are appended.
 
     python benchmarks/append_rows.py --source runs/v2_seed1_disco/posebusters_v2.csv \
         --rename disco-s1+vina-refine=disco_s1+vina-refine --only disco-s1+vina-refine \
         --target benchmarks/results/posebusters_v2.csv --expect 308
     discodock benchmark --set posebusters_v2 --report-only     # then rewrite the summary and paired tests
+    # a rerun of `disco` (e.g. after a sampler fix) takes over the name; the old rows become disco-oldrot
+    python benchmarks/append_rows.py --source runs/v2_rotfix_disco/posebusters_v2.csv \
+        --retire disco=disco-oldrot disco+vina-refine=disco-oldrot+vina-refine \
+        --target benchmarks/results/posebusters_v2.csv --expect 308
 """
 
 from __future__ import annotations
@@ -36,6 +42,16 @@ def parse_renames(pairs: list[str]) -> dict[str, str]:
     return renames
 
 
+def retire(target: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:
+    """The target with its rows of each OLD method renamed NEW; SystemExit if OLD has no rows or NEW has some."""
+    for old, new in renames.items():
+        if not (target["method"] == old).any():
+            raise SystemExit(f"--retire {old}={new}: the target has no rows of {old}")
+        if (target["method"] == new).any():
+            raise SystemExit(f"--retire {old}={new}: the target already has rows of {new}")
+    return target.assign(method=target["method"].replace(renames))
+
+
 def rows_to_append(source: pd.DataFrame, target: pd.DataFrame, only: list[str] | None, renames: dict[str, str],
                    expect: int | None) -> pd.DataFrame:
     """The source's rows of the kept methods, renamed; SystemExit if a method is incomplete or already there."""
@@ -61,17 +77,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", default=None, help="methods to take (source names); default all")
     parser.add_argument("--rename", nargs="+", default=[], metavar="OLD=NEW")
     parser.add_argument("--expect", type=int, default=None, help="complexes each kept method must have")
+    parser.add_argument("--retire", nargs="+", default=[], metavar="OLD=NEW",
+                        help="rename the target's rows of OLD to NEW before appending (a rerun takes over OLD)")
     args = parser.parse_args(argv)
 
     # as text, so that the rows keep their exact values and the target's existing lines stay byte for byte
     source = pd.read_csv(args.source, dtype=str, keep_default_na=False)
     target = pd.read_csv(args.target, dtype=str, keep_default_na=False)
+    retired = parse_renames(args.retire)
+    target = retire(target, retired) if retired else target
     new = rows_to_append(source, target, args.only, parse_renames(args.rename), args.expect)
     text = args.target.read_text()
+    if retired:  # read as text, so the rewritten rows keep their exact values
+        text = target.to_csv(index=False, lineterminator="\n")
     with atomic_open(args.target) as handle:
         handle.write(text if text.endswith("\n") else text + "\n")
         new.to_csv(handle, index=False, header=False, lineterminator="\n")
-    print(f"appended {len(new)} rows ({', '.join(sorted(new['method'].unique()))}) to {args.target}")
+    print(f"appended {len(new)} rows ({', '.join(sorted(new['method'].unique()))}) to {args.target}"
+          + (f"; renamed {', '.join(f'{o} -> {n}' for o, n in retired.items())}" if retired else ""))
 
 
 if __name__ == "__main__":

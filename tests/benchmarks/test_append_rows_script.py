@@ -44,3 +44,21 @@ def test_incomplete_runs_and_bad_renames_are_refused(script, tmp_path):
     with pytest.raises(SystemExit, match="OLD=NEW"):
         script.main(["--source", str(source), "--target", str(target), "--rename", "twin-s1"])
     assert target.read_text() == HEADER
+
+
+def test_a_rerun_takes_over_a_name_and_the_old_rows_are_kept_renamed(script, tmp_path):
+    target = _write(tmp_path / "target.csv", ["A,disco,pocket,1.5,1.5,0.5,0.25,True,3.0,ok",
+                                              "A,disco,blind,0.1234567890123,9,9,0.1,,3.0,ok",
+                                              "A,twin,pocket,2.5,2.5,2.5,0.5,,3.0,ok"])
+    source = _write(tmp_path / "source.csv", ["A,disco,pocket,0.7,0.7,0.7,0.3,True,2.0,ok"])
+    script.main(["--source", str(source), "--target", str(target), "--retire", "disco=disco-oldrot", "--expect", "1"])
+    assert target.read_text() == HEADER + ("A,disco-oldrot,pocket,1.5,1.5,0.5,0.25,True,3.0,ok\n"
+                                           "A,disco-oldrot,blind,0.1234567890123,9,9,0.1,,3.0,ok\n"
+                                           "A,twin,pocket,2.5,2.5,2.5,0.5,,3.0,ok\n"
+                                           "A,disco,pocket,0.7,0.7,0.7,0.3,True,2.0,ok\n")
+    before = target.read_text()
+    with pytest.raises(SystemExit, match="no rows of disco-v9"):
+        script.main(["--source", str(source), "--target", str(target), "--retire", "disco-v9=x"])
+    with pytest.raises(SystemExit, match="already has rows of twin"):
+        script.main(["--source", str(source), "--target", str(target), "--retire", "disco=twin"])
+    assert target.read_text() == before  # a refused call writes nothing
