@@ -90,9 +90,10 @@ def noise_complex(
     rot_update = so3.sample_igso3(sigma_rot, generator=generator).reshape(1, 3).float()
     num_tor = graph.num_torsions
     tor_update = torus.sample_wrapped_normal(sigma_tor.expand(num_tor), generator=generator).float()
+    dtype = graph.lig_pos.dtype  # the noise is drawn in float32; a float64 complex stays float64
     pos = modify_conformer(
-        graph.lig_pos.unsqueeze(0), tr_update, rot_update,
-        tor_update.unsqueeze(0) if num_tor else None,
+        graph.lig_pos.unsqueeze(0), tr_update.to(dtype), rot_update.to(dtype),
+        tor_update.unsqueeze(0).to(dtype) if num_tor else None,
         graph.tor_bonds, graph.tor_move_index,
     )[0]
     targets = NoiseTargets(

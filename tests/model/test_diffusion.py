@@ -45,6 +45,15 @@ def test_noise_is_reproducible_with_a_generator():
     torch.testing.assert_close(a, b)
 
 
+def test_a_float64_complex_is_noised_in_float64():
+    from dataclasses import replace
+
+    graph = synthetic_complex("a", 9, 20, torch.Generator().manual_seed(0))
+    graph = replace(graph, lig_pos=graph.lig_pos.double())
+    noised = noise_complex(graph, 0.5, ModelConfig(), torch.Generator().manual_seed(3))[0]
+    assert noised.lig_pos.dtype == torch.float64
+
+
 def _batch_targets(num: int, seed: int = 0):
     cfg = ModelConfig()
     graphs = synthetic_dataset(num, seed=seed)
