@@ -25,21 +25,28 @@ from discodock.evaluation.metrics import SUCCESS_THRESHOLD, success_rate, succes
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
                "status"]
-# paired tests: DisCo vs its twin under the same ranking, and what Vina minimisation adds to each model
-PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-opt", "twin+vina-opt"),
-                  ("disco+vina-opt", "disco"), ("twin+vina-opt", "twin"),
-                  ("disco+vina-opt-pocket", "twin+vina-opt-pocket"), ("disco+vina-opt-pocket", "disco+vina-opt"),
-                  ("twin+vina-opt-pocket", "twin+vina-opt"),
-                  ("disco+vina-refine", "twin+vina-refine"), ("disco+vina-refine", "disco+vina-opt"),
-                  ("twin+vina-refine", "twin+vina-opt"),
+# paired tests: DisCo vs its twin under the same ranking, what Vina adds, and what changed between versions.
+# Rows named '<model>-oldrot…' were sampled before the rotation-rate fix (commit c96e02b), '<model>-v1…'
+# by the bundles the current ones replaced.
+PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-refine", "twin+vina-refine"),
                   # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
                   ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
-                  ("disco+vina-opt", "prior+vina-opt-pocket"),
+                  # the rotation-rate fix: each model after vs before
+                  ("disco", "disco-oldrot"), ("twin", "twin-oldrot"),
+                  ("disco+vina-refine", "disco-oldrot+vina-refine"), ("twin+vina-refine", "twin-oldrot+vina-refine"),
+                  # before the fix
+                  ("disco-oldrot", "twin-oldrot"), ("disco-oldrot+vina-opt", "twin-oldrot+vina-opt"),
+                  ("disco-oldrot+vina-opt", "disco-oldrot"), ("twin-oldrot+vina-opt", "twin-oldrot"),
+                  ("disco-oldrot+vina-refine", "twin-oldrot+vina-refine"),
+                  ("disco-oldrot+vina-refine", "disco-oldrot+vina-opt"), ("twin-oldrot+vina-refine", "twin-oldrot+vina-opt"),
+                  ("disco-oldrot+vina-refine", "prior+vina-refine-pocket"),
+                  ("twin-oldrot+vina-refine", "prior+vina-refine-pocket"),
+                  ("disco-oldrot+vina-opt", "prior+vina-opt-pocket"),
                   # the core's codebook latents (m x k codes) against DisCo-DiffDock's pointer latents
-                  ("disco_codebook", "disco"), ("disco_codebook", "twin"),
+                  ("disco_codebook", "disco-oldrot"), ("disco_codebook", "twin-oldrot"),
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')
-                  ("disco", "disco-v1"), ("twin", "twin-v1"),
-                  ("disco+vina-opt", "disco-v1+vina-opt"), ("twin+vina-opt", "twin-v1+vina-opt")]
+                  ("disco-oldrot", "disco-v1"), ("twin-oldrot", "twin-v1"),
+                  ("disco-oldrot+vina-opt", "disco-v1+vina-opt"), ("twin-oldrot+vina-opt", "twin-v1+vina-opt")]
 SUMMARY_COLUMNS = ["method", "mode", "n", "top1_success", "top1_ci_low", "top1_ci_high", "oracle_success",
                    "pb_valid_success", "median_seconds"]
 
