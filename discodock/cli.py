@@ -94,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(pockets)
 
     bench = sub.add_parser("benchmark", help="evaluate on PoseBusters V2 or a PDBBind-layout set")
-    bench.add_argument("--set", default="posebusters_v2", help="posebusters_v2, posebusters_428, posebusters_v1_only, timesplit_subset, train_pool")
-    bench.add_argument("--data", type=Path, default=None, help="data root (default $DISCODOCK_DATA if set, else ../shared/data)")
+    bench.add_argument("--set", default="posebusters_v2",
+                       help="posebusters_v2, posebusters_428, posebusters_v1_only, timesplit_subset, train_pool")
+    bench.add_argument("--data", type=Path, default=None,
+                       help="data root (default $DISCODOCK_DATA if set, else ../shared/data)")
     bench.add_argument("--layout", choices=["shared", "pdbbind"], default="shared")
     bench.add_argument("--ids", type=Path, default=None,
                        help="file of complex ids (one per line): the complexes of --data, or a shard of --set")
