@@ -199,7 +199,7 @@ def _check_common(args: argparse.Namespace) -> None:
 
     from discodock.errors import InputError
 
-    for option in ("samples", "threads"):
+    for option in ("samples", "threads", "top"):
         value = getattr(args, option, None)
         if value is not None and value < 1:
             raise InputError(f"--{option} {value}", "must be a positive whole number")

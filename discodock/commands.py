@@ -344,14 +344,11 @@ def screen(args: argparse.Namespace) -> int:
 
 def pockets(args: argparse.Namespace) -> int:
     from discodock.atomic import atomic_open
-    from discodock.chem.pockets import find_pockets
-    from discodock.chem.protein import heavy_atoms
+    from discodock.pipeline import find_protein_pockets
 
     if args.protein is None:
         raise InputError("discodock pockets", "give --protein")
-    if args.top < 1:
-        raise InputError(f"--top {args.top}", "must be a positive whole number")
-    found = find_pockets(heavy_atoms(args.protein), max_pockets=args.top)
+    found = find_protein_pockets(args.protein, args.top)
     if not found:
         print(f"{args.protein}: no buried empty space found: dock blind, or give --pocket-center yourself")
         return 0

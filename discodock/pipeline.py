@@ -23,6 +23,7 @@ from discodock.weights import DockingModels
 
 if TYPE_CHECKING:
     from discodock.baselines.vina import VinaScorer
+    from discodock.chem.pockets import Pocket
     from discodock.refine import RefineSettings
 
 
@@ -153,15 +154,21 @@ def dock(
     )
 
 
-def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tensor]:
-    """The first `count` candidate pockets of the protein file (`discodock.chem.pockets`), as pocket centres."""
+def find_protein_pockets(protein_path: str | Path, count: int) -> list[Pocket]:
+    """The first `count` candidate pockets of the protein file (`discodock.chem.pockets`), most buried first;
+    an error names the file."""
     from discodock.chem.pockets import find_pockets
     from discodock.chem.protein import heavy_atoms
 
     try:
-        pockets = find_pockets(heavy_atoms(protein_path), max_pockets=count)
+        return find_pockets(heavy_atoms(protein_path), max_pockets=count)
     except InputError as error:  # find_pockets does not know the file
         raise InputError(protein_path, error.problem) from error
+
+
+def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tensor]:
+    """`find_protein_pockets`' centres, for pocket docking; none found is an error."""
+    pockets = find_protein_pockets(protein_path, count)
     if not pockets:
         raise InputError(protein_path, "no candidate pocket found: give --pocket-center, or dock blind")
     return [torch.tensor(p.center, dtype=torch.float32) for p in pockets]

@@ -28,6 +28,11 @@ def test_pockets_errors(tmp_path, capsys):
     assert "missing.pdb: protein file not found" in capsys.readouterr().err
     assert main(["pockets", "--protein", str(tmp_path / "missing.pdb"), "--top", "0"]) == EXIT_BAD_INPUT
     assert "--top 0" in capsys.readouterr().err
+    tiny = tmp_path / "tiny.pdb"  # three heavy atoms: too few to look for pockets; the error names the file
+    tiny.write_text("".join(f"ATOM  {i + 1:5d}  CA  ALA A{i + 1:4d}    {3.8 * i:8.3f}{0:8.3f}{0:8.3f}  1.00  0.00           C\n"
+                            for i in range(3)) + "END\n")
+    assert main(["pockets", "--protein", str(tiny)]) == EXIT_BAD_INPUT
+    assert "tiny.pdb: 3 heavy atoms: too few" in capsys.readouterr().err
     for command in (["predict", "--example"], ["screen", "--csv", str(tmp_path / "x.csv")], ["benchmark"]):
         assert main([*command, "--pockets", "-1"]) == EXIT_BAD_INPUT  # refused before any work, for every command
         assert "--pockets -1: must be a positive whole number" in capsys.readouterr().err
