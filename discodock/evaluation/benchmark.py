@@ -234,13 +234,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
 def _summary_row(method: str, mode: str, top1, oracle, pb_valid, seconds) -> dict:
     success, low, high = success_with_ci(top1)
-    valid = [v for v in pb_valid if v in (True, False, "True", "False")]
-    both = [(float(r) < SUCCESS_THRESHOLD) and str(v) == "True" for r, v in zip(top1, pb_valid) if v in (True, False, "True", "False")]
+    # among the complexes with PoseBusters checks: top-1 < 2 Å and valid
+    both = [(float(r) < SUCCESS_THRESHOLD) and str(v) == "True" for r, v in zip(top1, pb_valid)
+            if v in (True, False, "True", "False")]
     return {
         "method": method, "mode": mode, "n": len(top1),
         "top1_success": success, "top1_ci_low": low, "top1_ci_high": high,
         "oracle_success": success_rate(oracle),
-        "pb_valid_success": float(np.mean(both)) if valid else np.nan,
+        "pb_valid_success": float(np.mean(both)) if both else np.nan,
         "median_seconds": float(np.nanmedian(seconds)) if len(seconds) else np.nan,
     }
 
