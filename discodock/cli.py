@@ -204,7 +204,7 @@ def _check_common(args: argparse.Namespace) -> None:
         if value is not None and value < 1:
             raise InputError(f"--{option} {value}", "must be a positive whole number")
     if getattr(args, "pockets", 0) < 0:
-        raise InputError(f"--pockets {args.pockets}", "must be a positive whole number")
+        raise InputError(f"--pockets {args.pockets}", "must be a whole number of pockets, or 0 (off) to dock in the given pocket or blind")
     if getattr(args, "steps", 0) < 0:
         raise InputError(f"--steps {args.steps}", "must be a positive whole number, or 0 for the prior's random poses")
     try:

@@ -35,7 +35,7 @@ def test_pockets_errors(tmp_path, capsys):
     assert "tiny.pdb: 3 heavy atoms: too few" in capsys.readouterr().err
     for command in (["predict", "--example"], ["screen", "--csv", str(tmp_path / "x.csv")], ["benchmark"]):
         assert main([*command, "--pockets", "-1"]) == EXIT_BAD_INPUT  # refused before any work, for every command
-        assert "--pockets -1: must be a positive whole number" in capsys.readouterr().err
+        assert "--pockets -1: must be a whole number of pockets, or 0 (off)" in capsys.readouterr().err
 
 
 def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
