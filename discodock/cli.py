@@ -217,7 +217,7 @@ def _check_common(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from discodock.errors import InputError
+    from discodock.errors import InputError, SetupError
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -228,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         command: Callable[[argparse.Namespace], int] = getattr(commands, args.command)
         return command(args)
-    except InputError as error:
+    except (InputError, SetupError) as error:
         if debug:
             raise
         print(f"discodock: error: {one_line(error)}", file=sys.stderr)

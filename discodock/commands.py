@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from discodock.errors import one_line
-from discodock.errors import InputError
+from discodock.errors import InputError, SetupError, one_line
 
 SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")
 SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "weights", "ranking",
@@ -58,7 +57,7 @@ def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
     from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
-    from discodock.weights import check_mode, choose_weights, load_models
+    from discodock.weights import check_mode, choose_weights, load_models, weights_record
 
     if args.example:
         protein_path, ligand = _example_paths()
@@ -87,7 +86,7 @@ def predict(args: argparse.Namespace) -> int:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
     centers = find_pocket_centers(protein_path, args.pockets) if args.pockets else None
-    run = _run_info(args, _weights_record(weights), models, center, centers)
+    run = _run_info(args, weights_record(weights), models, center, centers)
     result, per_pocket = _dock(args, models, name, protein, ligand_mol, center, centers)
     extra: dict[str, list] = {}
     if args.vina_rank:
@@ -113,23 +112,15 @@ def _print_caveat(weights: object, models) -> None:
         print(f"discodock: note: {weights}: {caveat}", file=sys.stderr)
 
 
-def _weights_record(weights: object) -> dict:
-    """The exact weights a run used, for run.json: the name given, the resolved file and its SHA-256."""
-    from discodock.weights import file_sha256, resolve_weights
-
-    path = resolve_weights(weights)
-    return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path)}
-
-
-def _run_info(args: argparse.Namespace, weights_record: dict, models, center, pocket_centers=None) -> dict:
-    """What a docking run used, for run.json beside its poses: the weights (`_weights_record`), mode,
+def _run_info(args: argparse.Namespace, used_weights: dict, models, center, pocket_centers=None) -> dict:
+    """What a docking run used, for run.json beside its poses: the weights (`weights.weights_record`), mode,
     pocket (or the found pockets' centres, `--pockets`), sampling settings and seed."""
     from discodock import __version__
 
     found = {} if pocket_centers is None else {"pocket_centers": [[round(float(v), 3) for v in c] for c in pocket_centers]}
     return {
         "discodock": __version__,
-        **weights_record,
+        **used_weights,
         "mode": models.mode,
         "pocket_center": None if center is None else [round(float(v), 3) for v in center],
         "samples": args.samples,
@@ -260,7 +251,7 @@ def screen(args: argparse.Namespace) -> int:
     from discodock.atomic import atomic_open
     from discodock.chem.protein import read_protein
     from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
-    from discodock.weights import check_mode, choose_weights, load_models
+    from discodock.weights import check_mode, choose_weights, load_models, weights_record
 
     table = read_screen_csv(args.csv)
     out = Path(args.out)
@@ -274,7 +265,7 @@ def screen(args: argparse.Namespace) -> int:
     row_weights = [str(choose_weights(args.weights, pocket)) for pocket in row_has_pocket]
     # Load every bundle the rows need before docking any: a missing or broken file stops the command.
     loaded = {w: load_models(w, device=args.device, temperature=args.temperature) for w in dict.fromkeys(row_weights)}
-    weights_records = {w: _weights_record(w) for w in loaded}  # hashed once, not per row
+    weights_records = {w: weights_record(w) for w in loaded}  # hashed once, not per row
     for name, models in loaded.items():
         _print_caveat(name, models)
     hint = "give --pocket-center x,y,z, a pocket_center column or --pockets K"
@@ -332,6 +323,8 @@ def screen(args: argparse.Namespace) -> int:
             record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
         except InputError as error:
             record.update(status="failed", error=one_line(error))
+        except SetupError:  # the machine, not this row: every row would fail alike
+            raise
         except Exception as error:  # one bad row never stops the batch; the row records what happened
             record.update(status="failed", error=f"{type(error).__name__}: {one_line(error)}")
         record["seconds"] = round(time.perf_counter() - start, 2)

@@ -1,4 +1,4 @@
-"""The one exception type users see for bad input."""
+"""The exception types users see: bad input (InputError) and a machine missing something (SetupError)."""
 
 
 def one_line(text: object) -> str:
@@ -16,3 +16,11 @@ class InputError(ValueError):
         self.source = str(source)
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
+
+
+class SetupError(RuntimeError):
+    """Raised when this machine lacks something a command needs (an executable, a package).
+
+    Not the input's fault, so a batch stops here instead of recording every row as failed; the CLI
+    prints it as a one-line error and exits non-zero.
+    """

@@ -127,6 +127,13 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def weights_record(weights: str | Path) -> dict:
+    """The exact weights a run used (for run.json and benchmark settings): the name given, the resolved
+    file and its SHA-256."""
+    path = resolve_weights(weights)
+    return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path)}
+
+
 _BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")
 
 

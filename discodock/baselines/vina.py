@@ -31,7 +31,7 @@ from rdkit import Chem
 from rdkit.Chem import AllChem
 
 from discodock.chem.ligand import skeleton
-from discodock.errors import InputError
+from discodock.errors import InputError, SetupError
 
 DEFAULT_SEED = 42  # Vina treats seed=0 as "random": any non-zero value is reproducible
 BOX_PADDING = 10.0  # Å added to the ligand's extent along each axis ("pocket given" box)
@@ -52,7 +52,7 @@ def _obabel() -> str:
     """Path of the obabel executable (the openbabel wheel installs it beside the Python binary)."""
     found = shutil.which("obabel") or str(Path(sys.executable).parent / "obabel")
     if not Path(found).exists():
-        raise InputError("obabel", "OpenBabel's obabel executable not found (pip install openbabel-wheel)")
+        raise SetupError("obabel: OpenBabel's obabel executable not found (pip install openbabel-wheel)")
     return found
 
 

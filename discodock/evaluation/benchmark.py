@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from discodock.errors import InputError
+from discodock.errors import InputError, one_line
 from discodock.evaluation.metrics import SUCCESS_THRESHOLD, success_rate, success_with_ci
 
 ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", "confidence", "pb_valid", "seconds",
@@ -119,27 +119,40 @@ def dock_and_score(models, paths, *, mode: str, samples: int, steps: int, seed: 
         result = dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device)
     sampling_seconds = time.perf_counter() - start
     rankings = {"confidence": (result, result.confidence[0], 0.0)}
-    if vina_rankings:
-        by_vina = (rank_pockets_by_vina(per_pocket, paths.protein, vina_rankings, refine=refine) if pockets
-                   else rank_by_vina(result, paths.protein, vina_rankings, box=vina_box, refine=refine))
-        rankings.update({name: (r.result, r.scores[0], r.seconds) for name, r in by_vina.items()})
     rows = {}
+    if vina_rankings:
+        try:
+            by_vina = (rank_pockets_by_vina(per_pocket, paths.protein, vina_rankings, refine=refine) if pockets
+                       else rank_by_vina(result, paths.protein, vina_rankings, box=vina_box, refine=refine))
+        except InputError as error:  # Vina cannot take this ligand or receptor: its rows fail, the sampled row stays
+            rows = {name: failed_row(paths.id, error, time.perf_counter() - start) for name in vina_rankings}
+        else:
+            rankings.update({name: (r.result, r.scores[0], r.seconds) for name, r in by_vina.items()})
     for ranking, (ranked, top_score, ranking_seconds) in rankings.items():
         began = time.perf_counter()
-        rmsds = symmetry_rmsd(crystal, list(ranked.poses))
-        row = {
-            "id": paths.id,
-            "top1_rmsd": float(rmsds[0]),
-            "top5_rmsd": float(rmsds[:5].min()),
-            "oracle_rmsd": float(rmsds.min()),
-            "confidence": float(top_score),  # the ranking's score of its top pose (Vina: kcal/mol)
-            "pb_valid": top_pose_valid(ranked, paths) if check_validity else "",
-            "status": "ok",
-        }
-        # sampling + this ranking's own work (Vina scoring; RMSD and checks)
-        row["seconds"] = round(sampling_seconds + ranking_seconds + time.perf_counter() - began, 2)
+        try:
+            rmsds = symmetry_rmsd(crystal, list(ranked.poses))
+            row = {
+                "id": paths.id,
+                "top1_rmsd": float(rmsds[0]),
+                "top5_rmsd": float(rmsds[:5].min()),
+                "oracle_rmsd": float(rmsds.min()),
+                "confidence": float(top_score),  # the ranking's score of its top pose (Vina: kcal/mol)
+                "pb_valid": top_pose_valid(ranked, paths) if check_validity else "",
+                "status": "ok",
+            }
+        except InputError as error:
+            row = failed_row(paths.id, error, sampling_seconds + ranking_seconds + time.perf_counter() - began)
+        else:  # sampling + this ranking's own work (Vina scoring; RMSD and checks)
+            row["seconds"] = round(sampling_seconds + ranking_seconds + time.perf_counter() - began, 2)
         rows[ranking] = row
-    return rows
+    return {name: rows[name] for name in ["confidence", *vina_rankings]}
+
+
+def failed_row(complex_id: str, reason: object, seconds: float) -> dict:
+    """The row of a complex (or of one ranking of it) that could not be docked or scored: a miss, with the reason."""
+    return {"id": complex_id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan, "confidence": np.nan,
+            "pb_valid": "", "status": f"failed: {one_line(reason)}", "seconds": round(seconds, 2)}
 
 
 def default_method_name(weights: str | Path, temperature: str | None, pockets: int = 0) -> str:
@@ -198,13 +211,15 @@ def run_benchmark(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"{args.set}.csv"
+    vina_rankings = list(VINA_RANK_CHOICES[args.vina_rank]) if getattr(args, "vina_rank", None) else []
+    rankings = ["confidence"] + vina_rankings
+    labels = [method_name(method, r, vina_box) for r in rankings]
+    record_settings(out / f"{args.set}_settings.json", [f"{label}/{args.mode}" for label in labels],
+                    run_settings(args, weights, pockets))
     # header first, in one step: shards started together into one --out must not see an empty file
     create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\n")  # "\n" as the rows below and pandas' rewrites
     table = pd.read_csv(rows_path, dtype={"id": str})
     done = set(zip(table["id"], table["method"], table["mode"]))
-    vina_rankings = list(VINA_RANK_CHOICES[args.vina_rank]) if getattr(args, "vina_rank", None) else []
-    rankings = ["confidence"] + vina_rankings
-    labels = [method_name(method, r, vina_box) for r in rankings]
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
           f"methods {', '.join(labels)}, mode {args.mode}, {args.samples} samples x {args.steps} steps, "
@@ -218,10 +233,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                                       seed=args.seed, device=args.device, check_validity=args.pb_valid,
                                       vina_rankings=vina_rankings, vina_box=vina_box, pockets=pockets)
             except InputError as error:  # counted as a miss, with the reason
-                failed = {"id": paths.id, "top1_rmsd": np.nan, "top5_rmsd": np.nan, "oracle_rmsd": np.nan,
-                          "confidence": np.nan, "pb_valid": "", "status": f"failed: {error}",
-                          "seconds": round(time.perf_counter() - start, 2)}
-                rows = {r: failed for r in rankings}
+                rows = {r: failed_row(paths.id, error, time.perf_counter() - start) for r in rankings}
             for ranking, row in rows.items():
                 label = method_name(method, ranking, vina_box)
                 if (paths.id, label, args.mode) not in done:  # a rerun adding a ranking keeps the rows it has
@@ -232,17 +244,55 @@ def run_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+# what must match for rows of one method to be resumed or added to; Vina's settings are in the method's name
+RESUME_KEYS = ("weights_sha256", "samples", "steps", "seed", "temperature", "pockets", "pb_valid")
+
+
+def run_settings(args: argparse.Namespace, weights: str | Path, pockets: int) -> dict:
+    """What a benchmark run docks with, saved beside its rows (`record_settings`)."""
+    from discodock import __version__
+    from discodock.weights import weights_record
+
+    return {"discodock": __version__, **weights_record(weights), "samples": args.samples, "steps": args.steps,
+            "seed": args.seed, "temperature": args.temperature, "pockets": pockets, "pb_valid": bool(args.pb_valid),
+            "vina_rank": getattr(args, "vina_rank", None), "vina_box": getattr(args, "vina_box", "poses")}
+
+
+def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
+    """Save `settings` for each 'method/mode' in the JSON file `path`; InputError if a method's rows there were
+    made with other settings (RESUME_KEYS), since a resumed run would mix them. Methods listed by an earlier
+    run keep their first record."""
+    import json
+
+    from discodock.atomic import atomic_write_text
+
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for method in methods:
+        before = recorded.setdefault(method, settings)
+        changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in RESUME_KEYS
+                   if before.get(key) != settings[key]]
+        if changed:
+            raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "
+                                   "rerun with the same ones, or give another --method or --out")
+    atomic_write_text(path, json.dumps(recorded, indent=2) + "\n")
+
+
 def _summary_row(method: str, mode: str, top1, oracle, pb_valid, seconds) -> dict:
     success, low, high = success_with_ci(top1)
-    # among the complexes with PoseBusters checks: top-1 < 2 Å and valid
-    both = [(float(r) < SUCCESS_THRESHOLD) and str(v) == "True" for r, v in zip(top1, pb_valid)
-            if v in (True, False, "True", "False")]
+    top1 = np.asarray(top1, dtype=float)
+    pb_valid = [str(v) for v in pb_valid] or [""] * len(top1)  # Vina's rows have no checks
+    checked = np.array([v in ("True", "False") for v in pb_valid], dtype=bool)
+    # top-1 < 2 Å and PoseBusters-valid, over the complexes checked plus the failed ones (no RMSD: misses);
+    # rows docked without --pb-valid cannot be counted either way
+    counted = checked | ~np.isfinite(top1)
+    both = (top1 < SUCCESS_THRESHOLD) & np.array([v == "True" for v in pb_valid], dtype=bool)
+    seconds = np.asarray(seconds, dtype=float)
     return {
         "method": method, "mode": mode, "n": len(top1),
         "top1_success": success, "top1_ci_low": low, "top1_ci_high": high,
         "oracle_success": success_rate(oracle),
-        "pb_valid_success": float(np.mean(both)) if both else np.nan,
-        "median_seconds": float(np.nanmedian(seconds)) if len(seconds) else np.nan,
+        "pb_valid_success": float(both[counted].mean()) if checked.any() else np.nan,
+        "median_seconds": float(np.median(seconds)) if len(seconds) else np.nan,
     }
 
 
@@ -251,8 +301,9 @@ def summarize(rows: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     rows = rows[rows["id"].isin(ids)]
     out = []
     for (method, mode), group in rows.groupby(["method", "mode"], sort=True):
+        ran = ~group["status"].astype(str).str.startswith("failed")  # a failure's seconds time no full run
         out.append(_summary_row(method, mode, group["top1_rmsd"], group["oracle_rmsd"], group["pb_valid"].tolist(),
-                                group["seconds"]))
+                                group.loc[ran, "seconds"]))
     return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
 
 

@@ -74,6 +74,22 @@ def test_missing_protein_is_an_input_error(tmp_path, complex_1ia1):
         dock_with_vina(tmp_path / "none.pdb", crystal, np.zeros(3), 20.0)
 
 
+def test_missing_obabel_is_a_setup_error_not_the_inputs(tmp_path, monkeypatch, complex_1ia1):
+    """Without obabel every complex would fail alike: a SetupError (which stops a batch), not an InputError
+    (which a batch records as that row's failure)."""
+    import shutil
+    import sys
+
+    from discodock.baselines import vina
+    from discodock.errors import SetupError
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(SetupError, match="obabel"):
+        vina.prepare_receptor(complex_1ia1[0], cache_dir=tmp_path)
+    assert not isinstance(SetupError("x"), InputError)
+
+
 def _shifted(mol: Chem.Mol, shift: float) -> Chem.Mol:
     moved = Chem.Mol(mol)
     conf = moved.GetConformer()

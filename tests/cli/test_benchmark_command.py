@@ -48,6 +48,10 @@ def test_benchmark_writes_confidence_and_vina_rows_and_resumes(cli, tmp_path, ti
     result = cli(*args)  # resume: everything is done, nothing is appended
     assert result.code == 0 and "2 already in" in result.out
     assert len(pd.read_csv(out / "tiny.csv")) == 4
+    # rows of one method are never mixed across settings: the run's settings are saved beside its rows
+    result = cli(*args, "--seed", "1")
+    assert result.code == 2 and "tiny_settings.json" in result.err and "seed 0 -> 1" in result.err
+    assert len(pd.read_csv(out / "tiny.csv")) == 4
 
     # adding a ranking later appends only its rows: poses minimised by Vina, then ranked by Vina score
     assert cli(*common, "--vina-rank", "optimize").code == 0
@@ -94,6 +98,26 @@ def test_zero_steps_control_with_every_vina_ranking(cli, tmp_path, tiny_set, bun
     score = rows.set_index(["method", "id"])["confidence"]
     assert (score["prior+vina-refine"] <= score["prior+vina-opt"] + 1e-3).all()
     assert (score["prior+vina-opt"] <= score["prior+vina"] + 1e-3).all()
+
+
+def test_a_ranking_that_fails_keeps_the_sampled_row(cli, tmp_path, tiny_set, bundles, monkeypatch):
+    """Vina refusing a complex fails its Vina row only; the confidence-ranked row of the same poses stays."""
+    from discodock import pipeline
+    from discodock.errors import InputError
+
+    def refuse(*args, **kwargs):
+        raise InputError("ligand", "too many torsions for Vina")
+
+    monkeypatch.setattr(pipeline, "rank_by_vina", refuse)
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    result = cli("benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
+                 bundles.disco, "--method", "disco", "--out", out, "--limit", "1", "--vina-rank", *FAST)
+    assert result.code == 0, result.err
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str}).set_index("method")
+    assert rows.loc["disco", "status"] == "ok" and rows.loc["disco", "top1_rmsd"] >= 0
+    assert rows.loc["disco+vina", "status"] == "failed: ligand: too many torsions for Vina"
+    assert pd.isna(rows.loc["disco+vina", "top1_rmsd"])
 
 
 def test_the_weights_must_fit_the_mode(cli, tmp_path, tiny_set, bundles):

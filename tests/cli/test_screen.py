@@ -206,6 +206,22 @@ def test_ctrl_c_mid_screen(cli, tmp_path: Path, example, bundles, monkeypatch) -
     assert read_summary(out)["status"].tolist() == ["ok", "ok"]
 
 
+def test_a_missing_tool_stops_the_screen_instead_of_failing_every_row(cli, tmp_path: Path, example, bundles,
+                                                                      monkeypatch) -> None:
+    """A SetupError (e.g. no obabel) is the machine's, not the row's: exit 2 with its message, no row marked failed."""
+    import discodock.output as output
+    from discodock.errors import SetupError
+
+    def missing_tool(*args, **kwargs):
+        raise SetupError("obabel: OpenBabel's obabel executable not found")
+
+    monkeypatch.setattr(output, "draw_pose_png", missing_tool)
+    csv = write_csv(tmp_path / "pairs.csv", [("a", example.protein, "CCO"), ("b", example.protein, "CCN")])
+    result = cli(*screen_args(csv, tmp_path / "out", example, bundles))
+    assert result.code == 2 and result.err_lines[-1] == "discodock: error: obabel: OpenBabel's obabel executable not found"
+    assert list((tmp_path / "out").iterdir()) == []  # no row recorded as failed, nothing of row a kept
+
+
 def write_pocket_column_csv(path: Path, example, names: list[str]) -> Path:
     """Two rows of phenol into the example protein: the first at the example's pocket, the second with none."""
     pd.DataFrame({"complex_name": names, "protein_path": [str(example.protein)] * 2,

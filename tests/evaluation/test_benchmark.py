@@ -7,11 +7,12 @@ from discodock.evaluation.benchmark import paired_comparison, summarize
 
 @pytest.fixture
 def rows() -> pd.DataFrame:
-    # complex b failed for disco (NaN = miss); twin has not run c yet
+    # complex b failed for disco (NaN = miss, after 0.1 s); twin has not run c yet
     return pd.DataFrame({
         "id": ["a", "b", "c", "a", "b"], "method": ["disco"] * 3 + ["twin"] * 2, "mode": ["pocket"] * 5,
         "top1_rmsd": [1.0, np.nan, 1.5, 3.0, 1.0], "oracle_rmsd": [0.5, np.nan, 1.0, 3.0, 1.0],
-        "pb_valid": [True, "", False, True, True], "seconds": [2.0, 4.0, 6.0, 1.0, 3.0],
+        "pb_valid": [True, "", False, True, True], "seconds": [2.0, 0.1, 6.0, 1.0, 3.0],
+        "status": ["ok", "failed: ligand.sdf: no molecule", "ok", "ok", "ok"],
     })
 
 
@@ -20,8 +21,17 @@ def test_summary_counts_failures_as_misses(rows):
     assert summary.loc["disco", "n"] == 3 and summary.loc["twin", "n"] == 2
     assert summary.loc["disco", "top1_success"] == pytest.approx(2 / 3)
     assert summary.loc["twin", "top1_success"] == pytest.approx(1 / 2)
-    assert summary.loc["disco", "pb_valid_success"] == pytest.approx(1 / 2)  # a: valid and < 2 Å; c: invalid
-    assert summary.loc["disco", "median_seconds"] == 4.0
+    # a: valid and < 2 Å; b: failed, a miss here too; c: invalid
+    assert summary.loc["disco", "pb_valid_success"] == pytest.approx(1 / 3)
+    assert summary.loc["disco", "median_seconds"] == 4.0  # a and c: a failure's seconds time no docking
+
+
+def test_rows_docked_without_checks_are_left_out_of_the_valid_rate(rows):
+    rows.loc[2, "pb_valid"] = ""  # c docked, never checked: neither a hit nor a miss for 'valid'
+    summary = summarize(rows, ["a", "b", "c"]).set_index("method")
+    assert summary.loc["disco", "pb_valid_success"] == pytest.approx(1 / 2)  # a hit, b failed
+    rows["pb_valid"] = ""
+    assert np.isnan(summarize(rows, ["a", "b", "c"]).set_index("method").loc["disco", "pb_valid_success"])
 
 
 def test_paired_comparison_uses_complexes_both_ran(rows):
