@@ -2,8 +2,9 @@
 
 DiffDock (`utils/torsion.py: get_transformation_mask`): a bond is a torsion when removing it splits
 the molecular graph (so it is in no ring) and the smaller side holds more than one heavy atom, so
-rotating it moves something (a terminal methyl, hydroxyl or halogen does not count). Like DiffDock
-the bond order is not checked: a chain double bond between two multi-atom sides counts too.
+rotating it moves something (a terminal methyl, hydroxyl or halogen does not count). Unlike DiffDock,
+only single bonds rotate: turning a chain double bond between two multi-atom sides would turn an E
+isomer into its Z isomer (another molecule), and a triple bond's axis has no dihedral to set.
 The smaller side moves: (u, v) is oriented so that v belongs to it.
 """
 
@@ -29,13 +30,14 @@ def _heavy_count(mol: Chem.Mol, atoms: list[int]) -> int:
 
 
 def rotatable_bonds(mol: Chem.Mol) -> list[tuple[int, int]]:
-    """DiffDock's rotatable bonds, in bond order, each as (u, v) with v on the moving (smaller) side.
+    """DiffDock's rotatable bonds less the double and triple ones, in bond order, each as (u, v) with v on
+    the moving (smaller) side.
 
     Sides are measured in heavy atoms; on a tie v is the bond's end atom.
     """
     bonds = []
     for bond in mol.GetBonds():
-        if bond.IsInRing():
+        if bond.IsInRing() or bond.GetBondType() != Chem.BondType.SINGLE:
             continue
         u, v = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
         n_u = _heavy_count(mol, _side(mol, u, blocked=v))

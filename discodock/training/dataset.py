@@ -29,7 +29,8 @@ from discodock.model.diffusion import NoiseTargets, collate_targets, noise_compl
 Tensor = torch.Tensor
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = "discodock-train-cache-1"
+# 2: torsions are single bonds only (chem.torsions); caches of format 1 also turned chain double bonds
+CACHE_FORMAT = "discodock-train-cache-2"
 TRAIN_SETS = ("train_pool", "posebusters_v1_only")
 TEST_SET = "posebusters_v2"
 

@@ -19,7 +19,9 @@ from discodock.chem.torsions import rotatable_bonds, torsion_moving_atoms
         ("CCO", 0),
         ("CCCC", 1),  # only the middle bond has two heavy atoms on each side
         ("CCCCC", 2),
-        ("CC=CC", 1),  # DiffDock does not check bond order
+        ("CCCC=CCCC", 4),  # the double bond would flip E and Z: only the single bonds rotate
+        ("CC#CC", 0),  # nothing to set about a triple bond's axis
+        ("OC(=O)/C=C/C(=O)OCC", 4),  # ethyl fumarate stays fumarate: its C=C never turns
         ("C1CCCCC1", 0),  # ring bonds never rotate
         ("c1ccccc1-c1ccccc1", 1),
         ("c1ccccc1C", 0),

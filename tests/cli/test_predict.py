@@ -131,6 +131,18 @@ def test_same_seed_same_poses(cli, tmp_path: Path, example, bundles) -> None:
     np.testing.assert_allclose(poses[0], poses[1], atol=1e-4)
 
 
+def test_poses_keep_the_double_bond_geometry_of_the_input(cli, tmp_path: Path, example, bundles) -> None:
+    """Ethyl fumarate (E) must not come back as maleate (Z): torsions turn single bonds only."""
+    fumarate = "OC(=O)/C=C/C(=O)OCC"
+    out = tmp_path / "out"
+    assert cli("predict", "--protein", example.protein, "--ligand", fumarate, "--pocket-center", example.center,
+               "--weights", bundles.disco, "--out", out, "--samples", "8", "--steps", "4", "--threads", "1").code == 0
+    expected = Chem.MolToSmiles(Chem.MolFromSmiles(fumarate))
+    for rank in range(1, 9):
+        pose = Chem.MolFromMolFile(str(out / f"rank{rank}.sdf"))  # stereo read from the 3-D coordinates
+        assert Chem.MolToSmiles(pose) == expected, rank
+
+
 def test_temperature_preset_changes_the_sampling(cli, tmp_path: Path, example, bundles) -> None:
     poses = {}
     for preset in ("plain", "diffdock-v1.1"):
