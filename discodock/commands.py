@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import re
 import sys
 import time
@@ -45,6 +46,9 @@ def _check_out_location(out: Path) -> None:
 
 def _check_writable_out(out: Path, overwrite: bool) -> None:
     _check_out_location(out)
+    here = Path.cwd().resolve()
+    if out.resolve() in (here, *here.parents):  # the folder is built beside `out`, then renamed onto it
+        raise InputError(out, "is the current folder (or holds it): name a new folder, e.g. --out docked")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise InputError(out, "output folder exists and is not empty (use --overwrite to replace it)")
@@ -60,6 +64,8 @@ def predict(args: argparse.Namespace) -> int:
     from discodock.weights import check_mode, choose_weights, load_models, weights_record
 
     if args.example:
+        if args.protein is not None or args.ligand is not None:
+            raise InputError("--example", "docks the shipped example complex: drop --protein/--ligand")
         protein_path, ligand = _example_paths()
     else:
         if args.protein is None or args.ligand is None:
@@ -190,6 +196,8 @@ def _posebusters_columns(protein_path: Path, result) -> dict[str, list]:
 def _safe_name(text: str) -> str:
     """Folder-safe version of a user-given name (keeps letters of any script, digits, - _ .)."""
     cleaned = re.sub(r"[^\w.\-]+", "_", text.strip(), flags=re.UNICODE).strip("._")
+    if cleaned.lower() == "summary.csv":  # the screen's own summary lives beside the row folders
+        cleaned = "summary_csv"
     return cleaned or "complex"
 
 
@@ -233,15 +241,27 @@ def _ranking(args: argparse.Namespace) -> str:
     return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
 
 
-def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str) -> bool:
+# run.json entries that must match for a screen row to count as done (--pockets' centres follow from the protein)
+RESUME_KEYS = ("weights_sha256", "pocket_center", "samples", "steps", "seed", "temperature_preset")
+
+
+def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str,
+                 run: dict | None) -> bool:
     """A summary row counts as done only if it docked, its folder exists, it describes this same CSV row,
-    and it used these weights and this ranking (a summary written before the `weights` or `ranking`
-    column existed does not say; before `ranking`, every screen ranked by confidence)."""
-    if record is None or record.get("status") != "ok" or not out_dir.is_dir():
+    it used these weights and this ranking (a summary written before the `weights` or `ranking` column
+    existed does not say; before `ranking`, every screen ranked by confidence), and its run.json agrees
+    with `run` (what this run would use; None: not known, e.g. an unreadable pocket_center) on RESUME_KEYS."""
+    if record is None or record.get("status") != "ok" or not out_dir.is_dir() or run is None:
         return False
     if record.get("weights") not in ("", None, weights) or (record.get("ranking") or "confidence") != ranking:
         return False
-    return all(str(record.get(c, "")) == str(row[c]) for c in SCREEN_COLUMNS)
+    if not all(str(record.get(c, "")) == str(row[c]) for c in SCREEN_COLUMNS):
+        return False
+    try:
+        done = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no readable record of how it was docked: dock it again
+        return False
+    return all(done.get(key) == run.get(key) for key in RESUME_KEYS)
 
 
 def screen(args: argparse.Namespace) -> int:
@@ -273,7 +293,8 @@ def screen(args: argparse.Namespace) -> int:
         check_mode(loaded[row_weights[0]], args.weights, row_has_pocket[0], give_pocket=hint)
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.csv"
-    summary = _load_summary(summary_path)
+    # rows of an earlier, longer CSV are dropped (their folders stay); the rest are checked below
+    summary = {i: record for i, record in _load_summary(summary_path).items() if i < len(table)}
     folders = _unique_names(table["complex_name"].tolist())
     proteins: dict[str, object] = {}  # each protein is read and featurised once
     found_pockets: dict[str, list] = {}  # --pockets: each protein's pockets are found once
@@ -285,8 +306,21 @@ def screen(args: argparse.Namespace) -> int:
 
     # a row docked through found pockets is finished only if it was docked through as many
     rankings = [_ranking(args) + (f"+pockets{args.pockets}" if args.pockets and not cell else "") for cell in cells]
-    todo = [i for i in range(len(table))
-            if not _is_finished(summary.get(i), table.iloc[i], out / folders[i], row_weights[i], rankings[i])]
+
+    def row_center(i: int):
+        """The row's pocket centre (its pocket_center cell, else --pocket-center; None: blind or --pockets)."""
+        cell = cells[i]
+        return pocket_center_from(cell, None) if cell else center
+
+    def planned_run(i: int) -> dict | None:
+        """The run.json entries row i would get, to compare with a finished row's (None: its pocket is unreadable)."""
+        try:
+            return _run_info(args, weights_records[row_weights[i]], loaded[row_weights[i]], row_center(i))
+        except InputError:  # reported when the row is docked
+            return None
+
+    todo = [i for i in range(len(table)) if not _is_finished(summary.get(i), table.iloc[i], out / folders[i],
+                                                             row_weights[i], rankings[i], planned_run(i))]
     for i in tqdm(todo, desc="screen", unit="row"):
         row = table.iloc[i]
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
@@ -298,20 +332,20 @@ def screen(args: argparse.Namespace) -> int:
             if row.protein_path not in proteins:
                 proteins[row.protein_path] = read_protein(_required(row.protein_path, f"row {i} protein_path"))
             ligand = _required(row.ligand_description, f"row {i} ligand_description")
-            row_center = pocket_center_from(row.pocket_center, None) if per_row_pocket and row.pocket_center else center
+            center_i = row_center(i)
             models = loaded[row_weights[i]]
-            if row_center is None and models.mode == "pocket" and not args.pockets:
+            if center_i is None and models.mode == "pocket" and not args.pockets:
                 raise InputError(f"row {i} pocket_center", f"is empty, and {args.weights} is a pocket-mode model")
-            check_mode(models, f"row {i} ({args.weights})", row_center is not None or args.pockets > 0,
+            check_mode(models, f"row {i} ({args.weights})", center_i is not None or args.pockets > 0,
                        give_pocket=hint)
             record["weights"] = row_weights[i]
             centers = None
-            if row_center is None and args.pockets:
+            if center_i is None and args.pockets:
                 if row.protein_path not in found_pockets:
                     found_pockets[row.protein_path] = find_pocket_centers(Path(row.protein_path), args.pockets)
                 centers = found_pockets[row.protein_path]
-            run = _run_info(args, weights_records[row_weights[i]], models, row_center, centers)
-            result, per_pocket = _dock(args, models, folders[i], proteins[row.protein_path], ligand, row_center,
+            run = _run_info(args, weights_records[row_weights[i]], models, center_i, centers)
+            result, per_pocket = _dock(args, models, folders[i], proteins[row.protein_path], ligand, center_i,
                                        centers)
             extra: dict[str, list] = {}
             if args.vina_rank:
@@ -330,8 +364,9 @@ def screen(args: argparse.Namespace) -> int:
         record["seconds"] = round(time.perf_counter() - start, 2)
         summary[i] = record
         save_summary()
-    failed = sum(1 for r in summary.values() if r["status"] != "ok")
-    print(f"screen: {len(table) - failed} of {len(table)} rows docked; see {summary_path}")
+    save_summary()  # also when nothing was left to dock: the rows of an earlier, longer CSV are gone
+    docked = sum(1 for r in summary.values() if r["status"] == "ok")
+    print(f"screen: {docked} of {len(table)} rows docked; see {summary_path}")
     return 0
 
 

@@ -49,12 +49,15 @@ def write_poses_csv(path: str | Path, rows: Sequence[dict[str, object]]) -> None
 
 
 def complex_pdb_text(protein_pdb: str | Path, ligand_pose: Chem.Mol) -> str:
-    """The receptor's ATOM/HETATM records followed by the pose as residue LIG of chain L.
+    """The receptor's first model (ATOM/HETATM records) followed by the pose as residue LIG of chain L.
 
-    `protein_pdb` may also be mmCIF (.cif/.mmcif): gemmi converts it to PDB records first.
+    `protein_pdb` is anything gemmi reads (.pdb, .cif, gzipped too). The pose's atom serials and CONECT
+    records continue after the receptor's, so readers that bond by serial (OpenBabel) see the right atoms.
     """
-    keep = ("ATOM", "HETATM", "TER")
-    protein_lines = [line.rstrip("\n") for line in _protein_pdb_lines(Path(protein_pdb)) if line.startswith(keep)]
+    protein_lines = _protein_pdb_lines(Path(protein_pdb))
+    serials = [int(line[6:11]) for line in protein_lines if line.startswith(("ATOM", "HETATM", "TER"))
+               and line[6:11].strip().isdigit()]
+    offset = max(serials, default=0) + 1  # one for the TER below
     ligand = Chem.Mol(ligand_pose)
     for atom in ligand.GetAtoms():
         info = Chem.AtomPDBResidueInfo()
@@ -64,19 +67,32 @@ def complex_pdb_text(protein_pdb: str | Path, ligand_pose: Chem.Mol) -> str:
         info.SetIsHeteroAtom(True)
         info.SetName(f"{atom.GetSymbol()}{atom.GetIdx() + 1}"[:4].ljust(4))
         atom.SetMonomerInfo(info)
-    ligand_lines = [
-        line for line in Chem.MolToPDBBlock(ligand, flavor=4).splitlines() if line.startswith(("HETATM", "CONECT"))
-    ]
+    ligand_lines = [line for line in Chem.MolToPDBBlock(ligand, flavor=4).splitlines()
+                    if line.startswith(("HETATM", "CONECT"))]
+    if offset + ligand.GetNumAtoms() <= 99999:  # PDB serials have five columns
+        ligand_lines = [_shift_serials(line, offset) for line in ligand_lines]
+    else:  # no room: no CONECT records, so no reader bonds the pose to receptor atoms of the same serials
+        ligand_lines = [line for line in ligand_lines if line.startswith("HETATM")]
     return "\n".join(protein_lines + ["TER"] + ligand_lines + ["END"]) + "\n"
 
 
 def _protein_pdb_lines(path: Path) -> list[str]:
-    """The protein file's lines in PDB format (mmCIF rows also start with ATOM, so they must be converted)."""
-    if path.suffix.lower() in (".cif", ".mmcif"):
-        import gemmi
+    """The ATOM/HETATM/TER records of the protein's first model, written by gemmi (which also reads mmCIF
+    and gzipped files; an NMR file's other models would otherwise overlay the first)."""
+    import gemmi
 
-        return gemmi.read_structure(str(path)).make_pdb_string().splitlines()
-    return path.read_text(errors="replace").splitlines()
+    structure = gemmi.read_structure(str(path))
+    while len(structure) > 1:
+        del structure[len(structure) - 1]
+    return [line for line in structure.make_pdb_string().splitlines() if line.startswith(("ATOM", "HETATM", "TER"))]
+
+
+def _shift_serials(line: str, offset: int) -> str:
+    """A HETATM or CONECT record with its atom serial numbers (5-column fields from column 7) raised by `offset`."""
+    if line.startswith("HETATM"):
+        return f"{line[:6]}{int(line[6:11]) + offset:5d}{line[11:]}"
+    fields = [line[i:i + 5] for i in range(6, len(line), 5)]
+    return "CONECT" + "".join(f"{int(f) + offset:5d}" for f in fields if f.strip())
 
 
 def write_complex_pdb(path: str | Path, protein_pdb: str | Path, ligand_pose: Chem.Mol) -> None:

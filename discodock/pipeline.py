@@ -121,7 +121,7 @@ def dock(
     timings = {"prior": 0.0}
     generator = torch.Generator(device="cpu").manual_seed(seed)
     if steps == 0:
-        poses = random_initial_poses(prepared.graph, samples, models.config.tr_sigma_max, generator).to(device)
+        poses = random_initial_poses(prepared.graph, samples, models.config.tr_sigma_max, generator)
         latents = None
     else:
         poses, latents = sample_poses(
@@ -142,7 +142,7 @@ def dock(
         confidence = torch.zeros(samples)
     timings["ranking"] = time.perf_counter() - start - timings["sampling"]
     order = torch.argsort(confidence, descending=True)
-    poses = (poses[order] + prepared.graph.center).cpu().numpy()
+    poses = (poses.cpu()[order] + prepared.graph.center.cpu()).numpy()  # sample_poses returns them on the CPU
     labels = describe_latents(prepared.graph, latents, samples, models.config.latent_mode)
     return DockingResult(
         complex=prepared,

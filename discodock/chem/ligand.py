@@ -22,6 +22,14 @@ def _looks_like_path(source: str) -> bool:
     return source.lower().endswith(LIGAND_SUFFIXES)
 
 
+def _is_file(source: str) -> bool:
+    """Whether `source` names an existing file; a string too long for a file name (a long SMILES) does not."""
+    try:
+        return Path(source).is_file()
+    except OSError:  # e.g. ENAMETOOLONG for a peptide's or PROTAC's SMILES
+        return False
+
+
 def _parse(read: Callable[[bool], Chem.Mol | None], source: object, what: str) -> Chem.Mol:
     """Parse with RDKit's full pipeline (sanitisation, stereo from wedges or 3-D); on failure say why."""
     mol = read(True)
@@ -51,6 +59,9 @@ def _read_sdf(path: Path) -> Chem.Mol:
 
 
 def _read_mol2(path: Path) -> Chem.Mol:
+    n_mols = path.read_text(errors="replace").count("@<TRIPOS>MOLECULE")
+    if n_mols > 1:  # RDKit would read the first one silently
+        raise InputError(path, f"MOL2 holds {n_mols} molecules; give exactly one ligand")
     mol = _parse(lambda sanitize: Chem.MolFromMol2File(str(path), sanitize=sanitize, removeHs=False), path, "MOL2 file")
     if any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms()):
         # MOL2 has no implicit hydrogens: a file written without them reads as radicals
@@ -134,7 +145,7 @@ def read_ligand(source: str | Path, *, add_conformer_if_2d: bool = True, seed: i
     Raises InputError naming the source when the input is unreadable, empty, holds several
     molecules or fragments, cannot be sanitised, or cannot be embedded.
     """
-    is_file = isinstance(source, Path) or Path(source).is_file() or _looks_like_path(source)
+    is_file = isinstance(source, Path) or _is_file(source) or _looks_like_path(source)
     RDLogger.DisableLog("rdApp.*")  # RDKit prints parse errors to stderr; our InputError carries them
     try:
         mol = _read_file(Path(source)) if is_file else _read_smiles(source)

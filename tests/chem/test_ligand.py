@@ -81,6 +81,12 @@ def test_smiles_gets_seeded_3d_heavy_atom_conformer():
     assert _canonical(mol) == Chem.MolToSmiles(Chem.MolFromSmiles(IBUPROFEN))  # stereo kept
 
 
+def test_a_smiles_longer_than_a_file_name_is_read_as_smiles():
+    peptide = "N[C@@H](C)C(=O)" + "N[C@@H](C)C(=O)" * 20 + "O"  # ~300 characters: over NAME_MAX (255)
+    assert len(peptide) > 255
+    assert read_ligand(peptide).GetNumAtoms() == 21 * 5 + 1  # N, CA, CB, C, O per residue; the final OH
+
+
 def test_sdf_keeps_crystal_pose(posebusters_examples: Path):
     path = posebusters_examples / "1ia1" / "1ia1_ligand.sdf"
     mol = read_ligand(path)
@@ -188,6 +194,7 @@ def _two_fragment_sdf(tmp_path: Path) -> Path:
         (_unsanitisable_sdf, "sanitise"),
         (_empty_molecule_sdf, "no atoms"),
         (_two_molecule_sdf, "2 molecules"),
+        (lambda tmp: _write(tmp, "two.mol2", PARACETAMOL_MOL2 * 2), "MOL2 holds 2 molecules"),
         (_two_fragment_sdf, "2 disconnected fragments"),
     ],
 )

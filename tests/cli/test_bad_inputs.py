@@ -189,6 +189,8 @@ CASES: dict[str, tuple[Callable[[Ctx], list], str, str]] = {
                                                    "--vina-box", "pocket", "--weights", c.bundles.twin, "--out", c.out],
                                         "--vina-box pocket", "needs --mode pocket"),
     "predict_without_inputs": (lambda c: ["predict", "--out", c.out, *FAST], "discodock predict", "give --protein"),
+    "predict_example_and_protein": (lambda c: ["predict", "--example", "--protein", c.example.protein, "--out", c.out,
+                                               *FAST], "--example", "drop --protein/--ligand"),
     # screen CSVs
     "screen_csv_missing": (lambda c: c.screen(c.tmp / "pairs.csv"), "pairs.csv", "not found"),
     "screen_csv_wrong_columns": (lambda c: c.screen(B / "screen_wrong_columns.csv"), "screen_wrong_columns.csv",
@@ -245,6 +247,18 @@ def test_read_only_output_folder(cli, tmp_path: Path, example, bundles) -> None:
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_the_current_folder_is_no_output_folder(out: str, cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    """The folder is built beside --out and renamed onto it: refused before docking, not after."""
+    here = tmp_path / "parent" / "empty"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    ctx = Ctx(tmp_path, example, bundles)
+    ctx.out = Path(out)
+    assert_bad_input(cli(*ctx.predict()), out, "current folder")
+    assert list(here.iterdir()) == [] and sorted(p.name for p in here.parent.iterdir()) == ["empty"]
 
 
 def test_debug_shows_the_traceback(cli, tmp_path: Path, example, bundles) -> None:

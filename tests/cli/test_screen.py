@@ -94,6 +94,12 @@ def test_summary_records_every_row(mixed) -> None:
     assert all(float(c) == float(c) for c in ok["top_confidence"])  # finite numbers recorded
 
 
+def test_a_row_named_like_the_summary_gets_another_folder_name() -> None:
+    from discodock.commands import _unique_names
+
+    assert _unique_names(["summary.csv", "Summary.CSV", "summary"]) == ["summary_csv", "summary_csv-2", "summary"]
+
+
 def test_folders_are_unique_and_inside_out(mixed) -> None:
     out, _ = mixed
     summary = read_summary(out)
@@ -135,6 +141,35 @@ def test_rerun_skips_finished_rows(cli, tmp_path: Path, example, bundles, monkey
     assert summary["status"].tolist() == ["ok", "ok", "ok"]
     assert summary["ligand_description"].tolist() == ["CCO", "CCN", "CCCl"]
     assert_complete(out)
+
+    # other docking settings dock every row again
+    docked.clear()
+    assert cli(*screen_args(csv, out, example, bundles), "--seed", "3").code == 0
+    assert sorted(docked) == ["a", "b", "c"]
+    assert json.loads((out / "a" / "run.json").read_text())["seed"] == 3
+
+    # a shorter CSV: the summary keeps its rows only, and the count is of them
+    write_csv(csv, [("a", example.protein, "CCO")])
+    docked.clear()
+    result = cli(*screen_args(csv, out, example, bundles), "--seed", "3")
+    assert result.code == 0 and "1 of 1 rows docked" in result.out and docked == []
+    assert read_summary(out)["complex_name"].tolist() == ["a"]
+
+
+def test_a_changed_pocket_center_docks_the_row_again(cli, tmp_path: Path, example, bundles, monkeypatch) -> None:
+    csv = tmp_path / "pairs.csv"
+    table = pd.DataFrame({"complex_name": ["a", "b"], "protein_path": [str(example.protein)] * 2,
+                          "ligand_description": ["CCO", "CCN"], "pocket_center": [example.center] * 2})
+    table.to_csv(csv, index=False)
+    args = ["screen", "--csv", csv, "--out", tmp_path / "out", "--weights", bundles.disco, *FAST]
+    assert cli(*args).code == 0
+    moved = [f"{float(v) + 2.0:.3f}" for v in example.center.split(",")]
+    table.loc[1, "pocket_center"] = ",".join(moved)
+    table.to_csv(csv, index=False)
+    docked = counting(monkeypatch, "dock")
+    assert cli(*args).code == 0
+    assert docked == ["b"]
+    assert json.loads((tmp_path / "out" / "b" / "run.json").read_text())["pocket_center"] == [float(v) for v in moved]
 
 
 def _ok_rows(out: Path) -> set[int]:
