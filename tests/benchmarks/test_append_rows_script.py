@@ -62,3 +62,21 @@ def test_a_rerun_takes_over_a_name_and_the_old_rows_are_kept_renamed(script, tmp
     with pytest.raises(SystemExit, match="already has rows of twin"):
         script.main(["--source", str(source), "--target", str(target), "--retire", "disco=twin"])
     assert target.read_text() == before  # a refused call writes nothing
+
+
+def test_a_partial_rerun_replaces_its_rows_in_place_and_keeps_the_old_ones(script, tmp_path):
+    target = _write(tmp_path / "target.csv", ["A,disco,pocket,1.5,1.5,0.5,0.25,True,3.0,ok",
+                                              "B,disco,pocket,4.0,4.0,1.0,0.2,False,3.0,ok",
+                                              "B,twin,pocket,2.5,2.5,2.5,0.5,,3.0,ok"])
+    source = _write(tmp_path / "source.csv", ["B,disco,pocket,0.7,0.7,0.7,0.3,True,2.0,ok"])
+    kept = tmp_path / "before_fix.csv"
+    script.main(["--source", str(source), "--target", str(target), "--replace-to", str(kept), "--expect", "1"])
+    assert target.read_text() == HEADER + ("A,disco,pocket,1.5,1.5,0.5,0.25,True,3.0,ok\n"
+                                           "B,disco,pocket,0.7,0.7,0.7,0.3,True,2.0,ok\n"
+                                           "B,twin,pocket,2.5,2.5,2.5,0.5,,3.0,ok\n")
+    assert kept.read_text() == HEADER + "B,disco,pocket,4.0,4.0,1.0,0.2,False,3.0,ok\n"
+    before = target.read_text()
+    absent = _write(tmp_path / "absent.csv", ["C,disco,pocket,0.7,0.7,0.7,0.3,True,2.0,ok"])
+    with pytest.raises(SystemExit, match="nothing to replace"):
+        script.main(["--source", str(absent), "--target", str(target), "--replace-to", str(kept)])
+    assert target.read_text() == before and kept.read_text().count("\n") == 2
