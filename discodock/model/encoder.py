@@ -3,7 +3,9 @@
 A small equivariant trunk (no time input, no latents) runs on the complex with the ligand in its
 crystal pose; an invariant head gives, for each latent c, a logit per node (ligand atoms and
 residues). `encode` draws a one-hot node per complex and column with the straight-through
-Gumbel-softmax of the core (τ = 1 in training, τ = 0.01 to extract latents for the prior).
+Gumbel-softmax of the core (τ = 1 in training). The prior learns from the soft probabilities
+softmax(logits) (`prior.gumbel_tau` = 1), the average of the near-one-hot τ = 0.01 draws that the
+paper extracts, so the targets carry the same information without the sampling noise.
 
 Candidate residues: with `cfg.encoder_rec_cutoff` (default 15 Å), residues farther than that from
 every crystal ligand atom get a logit of MASKED_LOGIT and are (numerically) never chosen, so the

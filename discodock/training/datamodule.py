@@ -16,6 +16,7 @@ from discodock.training.dataset import (
     NoisedComplexes,
     TrainingComplex,
     ViewedComplexes,
+    check_no_test_complexes,
     collate_noised,
     collate_views,
     load_cache_items,
@@ -45,6 +46,7 @@ def load_split(cfg: TrainConfig, items: Sequence[TrainingComplex] | None = None)
     source = "items" if items is not None else resolve_path(cfg.data.cache)
     items = list(items) if items is not None else load_cache_items(source)
     check_vocabularies(items, cfg, source)
+    check_no_test_complexes([c.graph.name for c in items], source)
     if cfg.data.val_ids is None:
         train_idx, val_idx = split_by_protein([c.graph for c in items], cfg.data.val_fraction, cfg.data.split_seed)
         return [items[i] for i in train_idx], [items[i] for i in val_idx]

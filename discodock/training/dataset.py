@@ -53,6 +53,21 @@ def training_complexes(data_root: str | Path | None = None, sets: Sequence[str] 
     return complexes
 
 
+def check_no_test_complexes(names: Sequence[str], source: object, data_root: str | Path | None = None) -> None:
+    """InputError if any complex (by PDB code, so another ligand of the same entry counts too) is in the
+    PoseBusters V2 test set; a check on every cache that training reads, whatever built it (e.g. a PDBBind
+    layout). Without the data folder's split files there is nothing to check against."""
+    from discodock.evaluation.datasets import default_data_root, read_ids
+
+    ids_path = (Path(data_root) if data_root is not None else default_data_root()) / "splits" / "posebusters_v2_308_ids.txt"
+    if not ids_path.is_file():
+        return
+    test_codes = {i.split("_")[0].lower() for i in read_ids(ids_path)}
+    leaked = sorted(n for n in names if str(n).split("_")[0].lower() in test_codes)
+    if leaked:
+        raise InputError(source, f"holds {len(leaked)} PoseBusters V2 test complexes: {', '.join(leaked[:5])}")
+
+
 # ---------------------------------------------------------------- cache
 
 
@@ -378,6 +393,7 @@ __all__ = [
     "TrainingComplex",
     "ViewedComplexes",
     "build_cache",
+    "check_no_test_complexes",
     "collate_noised",
     "collate_views",
     "featurize_training_complex",

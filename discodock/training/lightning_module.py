@@ -93,6 +93,15 @@ class _Stage(pl.LightningModule):
     def configure_optimizers(self):
         return torch.optim.AdamW(self.trainable_parameters(), lr=self.stage.lr, weight_decay=self.stage.weight_decay)
 
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # Lightning keeps no random state, and every start seeds afresh: without this a resumed run would
+        # replay the noise, diffusion times, shuffles and Gumbel draws of its first steps
+        checkpoint["random_states"] = random_states()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if "random_states" in checkpoint:  # checkpoints written before it was kept resume as they did
+            set_random_states(checkpoint["random_states"])
+
     def on_train_batch_start(self, batch, batch_idx: int) -> None:
         """Set the learning rate from the global step rather than keep a scheduler's own counter: a run
         resumed from a checkpoint, even one saved under another schedule or lr, follows the configured one."""
@@ -101,6 +110,32 @@ class _Stage(pl.LightningModule):
                            schedule=stage.lr_schedule, min_factor=stage.lr_min_factor)
         for group in self.optimizers().param_groups:
             group["lr"] = stage.lr * factor
+
+
+def random_states() -> dict:
+    """The states of every random generator training draws from (Python, NumPy, torch CPU and CUDA)."""
+    import random
+
+    import numpy as np
+
+    name, keys, position, has_gauss, cached = np.random.get_state()
+    # plain Python values and tensors only, so checkpoints still load with torch.load(weights_only=True)
+    return {"python": random.getstate(), "numpy": [name, keys.tolist(), position, has_gauss, cached],
+            "torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_random_states(states: dict) -> None:
+    """Restore `random_states()`; CUDA's only on a machine with as many GPUs (a CPU resume keeps its own)."""
+    import random
+
+    import numpy as np
+
+    random.setstate(states["python"])
+    name, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    if states["cuda"] and torch.cuda.is_available() and torch.cuda.device_count() == len(states["cuda"]):
+        torch.cuda.set_rng_state_all(states["cuda"])
 
 
 def lr_factor(step: int, *, warmup: int, total: int, schedule: str, min_factor: float) -> float:

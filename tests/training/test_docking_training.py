@@ -153,6 +153,28 @@ def test_cosine_schedule_follows_the_global_step_also_after_a_resume(tmp_path):
     assert used < 0.01 * lr_factor(2, warmup=0, total=6, schedule="cosine", min_factor=0.0)
 
 
+def test_a_resumed_run_draws_new_noise_not_its_first_steps_again(tmp_path, monkeypatch):
+    """3 steps, then resumed to 6: the diffusion times of steps 4-6 are not those of steps 1-3 again, and the
+    checkpoint (random states included) still loads with weights_only=True."""
+    seen: list[list[float]] = []
+    step = DockingModule.training_step
+
+    def recording(self, batch, batch_idx):
+        seen.append([round(float(t), 6) for t in batch.targets.t.reshape(-1)])
+        return step(self, batch, batch_idx)
+
+    monkeypatch.setattr(DockingModule, "training_step", recording)
+    common = TINY + [f"out_dir={tmp_path}", "name=replay", "model.latent_mode=none", "data.val_fraction=0.0"]
+    items = _items(12)
+    train_main(None, [*common, "score.max_steps=3"], stages=["score"], items=items, accelerator="cpu")
+    (tmp_path / "replay" / "score.ckpt").unlink()  # an export would mark the stage done
+    train_main(None, [*common, "score.max_steps=6"], stages=["score"], items=items, accelerator="cpu")
+    assert len(seen) == 6
+    assert all(later != first for later, first in zip(seen[3:], seen[:3])), seen
+    last = torch.load(tmp_path / "replay" / "lightning" / "score" / "last.ckpt", weights_only=True)
+    assert set(last["random_states"]) == {"python", "numpy", "torch", "cuda"}
+
+
 def test_cosine_schedule_needs_max_steps():
     from discodock.errors import InputError
 

@@ -134,6 +134,17 @@ def test_training_sets_exclude_the_test_set(shared_data):
         training_complexes(shared_data, sets=("train_pool", "posebusters_v2"))
 
 
+def test_a_cache_holding_a_test_complex_is_refused_whoever_built_it(tmp_path):
+    from discodock.training.dataset import check_no_test_complexes
+
+    (tmp_path / "splits").mkdir()
+    (tmp_path / "splits" / "posebusters_v2_308_ids.txt").write_text("5SAK_ZRY\n7XYZ_ABC\n")
+    check_no_test_complexes(["1abc_LIG", "6ABC"], "cache.pt", data_root=tmp_path)
+    with pytest.raises(InputError, match="cache.pt: holds 2 PoseBusters V2 test complexes: 5sak, 7XYZ_QQQ"):
+        check_no_test_complexes(["1abc_LIG", "5sak", "7XYZ_QQQ"], "cache.pt", data_root=tmp_path)  # PDB codes
+    check_no_test_complexes(["5sak"], "cache.pt", data_root=tmp_path / "absent")  # nothing to check against
+
+
 def test_feature_columns_must_fit_the_model_vocabularies():
     from discodock.training.datamodule import check_vocabularies
 
