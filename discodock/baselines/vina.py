@@ -31,7 +31,7 @@ from rdkit import Chem
 from rdkit.Chem import AllChem
 
 from discodock.chem.ligand import skeleton
-from discodock.errors import InputError, SetupError
+from discodock.errors import InputError, SetupError, one_line
 
 DEFAULT_SEED = 42  # Vina treats seed=0 as "random": any non-zero value is reproducible
 BOX_PADDING = 10.0  # Å added to the ligand's extent along each axis ("pocket given" box)
@@ -67,18 +67,41 @@ def prepare_receptor(protein_pdb: str | Path, cache_dir: Path | None = None) -> 
     protein_pdb = Path(protein_pdb)
     if not protein_pdb.is_file():
         raise InputError(protein_pdb, "protein file not found")
+    text = protein_pdb.read_bytes()
+    altlocs = _has_alternative_locations(text)
     # the recipe is part of the key, so files made by an older recipe are never reused
-    digest = hashlib.sha1(protein_pdb.read_bytes() + (RECEPTOR_RECIPE + " drop-unknown-types").encode()).hexdigest()[:16]
+    recipe = RECEPTOR_RECIPE + " drop-unknown-types" + (" first-altloc" if altlocs else "")
+    digest = hashlib.sha1(text + recipe.encode()).hexdigest()[:16]
     out = (cache_dir or receptor_cache_dir()) / f"{protein_pdb.stem}_{digest}.pdbqt"
     if out.exists():
         return out
     tmp = out.with_name(f"{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique per writer
-    cmd = [_obabel(), str(protein_pdb), *RECEPTOR_RECIPE.split(), "-O", str(tmp)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        source = _first_conformers(protein_pdb, Path(scratch)) if altlocs else protein_pdb
+        cmd = [_obabel(), str(source), *RECEPTOR_RECIPE.split(), "-O", str(tmp)]
+        result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0 or not tmp.exists() or "ATOM" not in tmp.read_text():
         raise InputError(protein_pdb, f"obabel could not write a receptor PDBQT: {result.stderr.strip()[-300:]}")
     tmp.write_text(_drop_unknown_types(tmp.read_text()))
     tmp.replace(out)  # atomic: concurrent workers never read a half-written file
+    return out
+
+
+def _has_alternative_locations(pdb: bytes) -> bool:
+    """Whether any ATOM/HETATM record of a PDB file has an altloc (column 17)."""
+    return any(line[16:17].strip() for line in pdb.decode(errors="replace").splitlines()
+               if line.startswith(("ATOM", "HETATM")))
+
+
+def _first_conformers(protein_pdb: Path, folder: Path) -> Path:
+    """A copy of the structure with only the first of each atom's alternative locations: obabel keeps them
+    all, so a residue modelled twice would count twice in Vina's interaction terms."""
+    import gemmi
+
+    structure = gemmi.read_structure(str(protein_pdb))
+    structure.remove_alternative_conformations()
+    out = folder / f"{protein_pdb.stem}_first_altloc.pdb"
+    structure.write_pdb(str(out))
     return out
 
 
@@ -170,8 +193,8 @@ def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
 
     docked = RDKitMolCreate.from_pdbqt_mol(PDBQTMolecule(pdbqt_out, skip_typing=True))[0]
     docked = Chem.RemoveHs(docked, sanitize=False)
-    match = skeleton(docked).GetSubstructMatch(skeleton(ligand))  # match[k]: docked atom of ligand atom k
-    if len(match) != ligand.GetNumAtoms() or docked.GetNumAtoms() != ligand.GetNumAtoms():
+    match = _match_onto(docked, ligand) if docked.GetNumAtoms() == ligand.GetNumAtoms() else None
+    if match is None:
         raise InputError(_label(ligand), "Vina poses could not be mapped back onto the input ligand")
     order = list(match)
     poses = []
@@ -184,6 +207,32 @@ def _poses_from_vina(pdbqt_out: str, ligand: Chem.Mol) -> list[Chem.Mol]:
         pose.AddConformer(new_conf, assignId=True)
         poses.append(pose)
     return poses
+
+
+def _match_onto(docked: Chem.Mol, ligand: Chem.Mol, max_matches: int = 100_000) -> tuple[int, ...] | None:
+    """match[k]: the atom of `docked` (meeko's rebuild, heavy atoms) that is atom k of `ligand`: an element +
+    connectivity isomorphism that also keeps every atom's hydrogen count and charge. The first skeleton
+    match alone may trade atoms that differ only in those (an acid's O and OH, a tetrazole's N and NH,
+    a phenyl and a cyclohexyl), which puts the pose's coordinates on the wrong atoms. None: no match."""
+    def signature(mol: Chem.Mol) -> list[tuple[int, int, int]]:
+        mol.UpdatePropertyCache(strict=False)
+        return [(a.GetAtomicNum(), a.GetTotalNumHs(), a.GetFormalCharge()) for a in mol.GetAtoms()]
+
+    ours, theirs = signature(Chem.Mol(ligand)), signature(Chem.Mol(docked))
+    matches = skeleton(docked).GetSubstructMatches(skeleton(ligand), uniquify=False, useChirality=False,
+                                                   maxMatches=max_matches)
+    for match in matches:
+        if all(theirs[j] == ours[k] for k, j in enumerate(match)):
+            return match
+    return matches[0] if matches else None  # hydrogens or charges rebuilt otherwise: the skeleton's word
+
+
+def _set_ligand(v, mol: Chem.Mol) -> None:
+    """Give Vina the posed ligand (hydrogens included); its refusal of an atom type names the ligand."""
+    try:
+        v.set_ligand_from_string(ligand_pdbqt(mol))
+    except TypeError as error:  # Vina's PDBQT parser: a type it has no parameters for (e.g. boron)
+        raise InputError(_label(mol), f"Vina cannot take this ligand ({one_line(error)})") from error
 
 
 def _vina(receptor: Path, cpu: int, seed: int):
@@ -207,7 +256,7 @@ def dock_with_vina(
     """Dock the ligand (from a fresh conformer) into the box; poses best-first with Vina scores (kcal/mol)."""
     mol = read_ligand(ligand_sdf_or_mol)
     v = _vina(prepare_receptor(protein_pdb), cpu, seed)
-    v.set_ligand_from_string(ligand_pdbqt(fresh_conformer(mol, seed)))
+    _set_ligand(v, fresh_conformer(mol, seed))
     box = np.broadcast_to(np.asarray(box_size, dtype=float), (3,))
     v.compute_vina_maps(center=[float(c) for c in center], box_size=[float(b) for b in box])
     v.dock(exhaustiveness=exhaustiveness, n_poses=n_poses)
@@ -233,7 +282,7 @@ class VinaScorer:
         """(Vina score in kcal/mol, pose): the heavy-atom `pose` as given, or minimised by Vina with
         `local_optimize`. A pose with an atom outside the box scores +inf and comes back unchanged."""
         heavy = Chem.RemoveHs(pose)
-        self._vina.set_ligand_from_string(ligand_pdbqt(Chem.AddHs(heavy, addCoords=True)))  # keep the pose, place H
+        _set_ligand(self._vina, Chem.AddHs(heavy, addCoords=True))  # keep the pose, place H
         try:
             energy = (self._vina.optimize() if local_optimize else self._vina.score())[0]
         except RuntimeError as error:  # Vina's only complaint about a valid ligand: outside the maps

@@ -161,3 +161,49 @@ def test_errors_name_a_long_ligand_briefly():
     label = _label(peptide)
     assert len(label) == 80 and label.endswith("…") and "[H]" not in label
     assert _label(Chem.MolFromSmiles("CCO")) == "CCO"
+
+
+@pytest.mark.parametrize("smiles", ["O=C(NC1CCCCC1)Nc1ccccc1", "OC(=O)c1ccccc1C(=O)[O-]", "Cc1nn[nH]n1",
+                                    "OP(=O)(O)OCc1ccccc1"])
+def test_poses_from_vina_land_on_the_same_atoms(smiles):
+    """meeko rebuilds the ligand in its own order; mapping back keeps each atom's hydrogens and charge, so an
+    acid's O and OH, a tetrazole's N and NH or a phenyl and a cyclohexyl never trade coordinates."""
+    pytest.importorskip("meeko")
+    from discodock.baselines.vina import _poses_from_vina
+
+    mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
+    Chem.rdDistGeom.EmbedMolecule(mol, randomSeed=7)
+    heavy = Chem.RemoveHs(mol)
+    (pose,) = _poses_from_vina(ligand_pdbqt(Chem.AddHs(heavy, addCoords=True)), heavy)
+    np.testing.assert_allclose(pose.GetConformer().GetPositions(), heavy.GetConformer().GetPositions(), atol=0.01)
+
+
+def test_a_ligand_type_vina_lacks_is_an_input_error_naming_it(complex_1ia1):
+    from discodock.baselines.vina import VinaScorer
+
+    protein, crystal = complex_1ia1
+    center, edges = pocket_box(crystal)
+    boronic = Chem.AddHs(Chem.MolFromSmiles("OB(O)c1ccccc1"))
+    Chem.rdDistGeom.EmbedMolecule(boronic, randomSeed=1)
+    positions = boronic.GetConformer().GetPositions()
+    for i, xyz in enumerate(positions - positions.mean(0) + center):
+        boronic.GetConformer().SetAtomPosition(i, xyz.tolist())
+    with pytest.raises(InputError, match=r"OB\(O\)c1ccccc1: Vina cannot take this ligand"):
+        VinaScorer(protein, center, edges + 10)(boronic)
+
+
+def test_only_the_first_alternative_location_reaches_vina(complex_1ia1, tmp_path):
+    """obabel keeps every altloc, so a residue modelled twice would count twice; the first one is kept."""
+    from discodock.baselines.vina import prepare_receptor
+
+    protein, _ = complex_1ia1
+    lines = protein.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("ATOM"))
+    doubled = list(lines)
+    a = lines[first][:16] + "A" + lines[first][17:]
+    b = lines[first][:16] + "B" + lines[first][17:30] + f"{float(lines[first][30:38]) + 1.0:8.3f}" + lines[first][38:]
+    doubled[first:first + 1] = [a, b]
+    with_altlocs = tmp_path / "altlocs.pdb"
+    with_altlocs.write_text("\n".join(doubled) + "\n")
+    atoms = lambda path: sum(line.startswith(("ATOM", "HETATM")) for line in path.read_text().splitlines())
+    assert atoms(prepare_receptor(with_altlocs, cache_dir=tmp_path)) == atoms(prepare_receptor(protein, cache_dir=tmp_path))
