@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rdkit import Chem
 
@@ -33,9 +34,15 @@ def posebusters_table(pred_sdf: MolInput, true_sdf: MolInput, protein_pdb: MolIn
 
     table = PoseBusters("redock").bust(_as_input(pred_sdf), _as_input(true_sdf), _as_input(protein_pdb))
     table = table.reset_index(drop=True).rename(columns={RMSD_CHECK: "rmsd_le_2A"})
-    checks = [c for c in table.columns if table[c].dtype == bool and c != "rmsd_le_2A"]
-    table["pb_valid"] = table[checks].all(axis=1)
+    # every column of PoseBusters' (short) report is a check
+    table["pb_valid"] = _all_pass(table, [c for c in table.columns if c != "rmsd_le_2A"])
     return table
+
+
+def _all_pass(table: pd.DataFrame, checks: list[str]) -> pd.Series:
+    """Every check passed. One that PoseBusters could not run (left empty, e.g. no force-field parameters,
+    which also turns the column's dtype from bool to object) is not a pass."""
+    return table[checks].apply(lambda column: column.map(lambda v: v is True or v is np.True_)).all(axis=1)
 
 
 def posebusters_valid(pred_sdf: MolInput, true_sdf: MolInput, protein_pdb: MolInput) -> dict:
@@ -51,7 +58,6 @@ def posebusters_dock_checks(pred_sdf: MolInput, protein_pdb: MolInput) -> pd.Dat
     from posebusters import PoseBusters
 
     table = PoseBusters("dock").bust(_as_input(pred_sdf), None, _as_input(protein_pdb)).reset_index(drop=True)
-    checks = [c for c in table.columns if table[c].dtype == bool]
-    table = table[checks].copy()
-    table["pb_valid"] = table[checks].all(axis=1)
+    checks = list(table.columns)  # every column of the short report is a check
+    table["pb_valid"] = _all_pass(table, checks)
     return table

@@ -29,3 +29,17 @@ def test_crystal_pose_is_valid_and_shifted_pose_is_not_close(posebusters_example
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         posebusters_valid(tmp_path / "no.sdf", tmp_path / "no.sdf", tmp_path / "no.pdb")
+
+
+def test_a_check_that_could_not_run_is_not_a_pass():
+    """PoseBusters leaves a check empty when it cannot compute it (no force-field parameters): that column is
+    still a check, and the pose is not valid on its word."""
+    import numpy as np
+    import pandas as pd
+
+    from discodock.evaluation.validity import _all_pass
+
+    table = pd.DataFrame({"bond_lengths": [True, True, True], "energy_ratio": [True, np.nan, False]})
+    assert table["energy_ratio"].dtype == object  # a bool-dtype filter would have dropped it
+    assert _all_pass(table, ["bond_lengths", "energy_ratio"]).tolist() == [True, False, False]
+    assert not _all_pass(pd.DataFrame({"energy_ratio": [np.nan]}), ["energy_ratio"]).item()  # one pose, not run
