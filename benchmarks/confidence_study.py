@@ -113,7 +113,7 @@ def main() -> None:
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
     train, val = load_split(load_train_config(args.config))
-    samples = load_poses(args.poses)
+    samples, _ = load_poses(args.poses)
     if len(samples) != len(train) + len(val):
         raise SystemExit(f"{args.poses}: {len(samples)} complexes, the split of {args.config} has {len(train) + len(val)}")
     val_samples = samples[len(train):]

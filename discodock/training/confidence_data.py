@@ -93,19 +93,22 @@ def perturbed_poses(view: ComplexGraph, num: int, t_max: float, cfg: TrainConfig
     return torch.stack(poses) if poses else view.lig_pos.new_zeros(0, *view.lig_pos.shape)
 
 
-def save_poses(samples: Sequence[SampledPoses], path: str | Path) -> None:
-    """torch.save of plain tensors (written atomically)."""
+def save_poses(samples: Sequence[SampledPoses], path: str | Path, score_sha256: str | None = None) -> None:
+    """torch.save of plain tensors (written atomically), with the SHA-256 of the score model export that
+    sampled them."""
     path = Path(path)
     payload = [{"graph": {f.name: getattr(s.graph, f.name) for f in fields(s.graph)}, "poses": s.poses, "rmsd": s.rmsd,
                 "sampled": s.sampled_mask()} for s in samples]
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
+    torch.save({"score_sha256": score_sha256, "samples": payload}, tmp)
     os.replace(tmp, path)
 
 
-def load_poses(path: str | Path) -> list[SampledPoses]:
-    return [SampledPoses(ComplexGraph(**p["graph"]), p["poses"], p["rmsd"], p.get("sampled"))
-            for p in torch.load(path, weights_only=True)]
+def load_poses(path: str | Path) -> tuple[list[SampledPoses], str | None]:
+    """(the poses, the SHA-256 of the score export that sampled them; None in files written before it was kept)."""
+    saved = torch.load(path, weights_only=True)
+    payload, digest = (saved["samples"], saved["score_sha256"]) if isinstance(saved, dict) else (saved, None)
+    return [SampledPoses(ComplexGraph(**p["graph"]), p["poses"], p["rmsd"], p.get("sampled")) for p in payload], digest
 
 
 @dataclass

@@ -9,7 +9,10 @@ Outputs under `runs/<name>/`:
 - bundle.pt                        all three networks in one file (`discodock.weights.load_models`)
 
 A stage whose export exists is skipped; a stage with a `last.ckpt` resumes from it (Lightning's
-Timer restores the elapsed time too, so `max_minutes` is a budget over all attempts).
+Timer restores the elapsed time too, so `max_minutes` is a budget over all attempts; the checkpoint also
+keeps the random states). The prior, the confidence model and its sampled poses record the SHA-256 of the
+score export they were made from: after the score stage is retrained they are refused rather than reused,
+and no bundle pairs them with the new score model.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Sequence
 import torch
 
 from discodock.training._lightning import pl
+from discodock.errors import InputError
 from discodock.training.config import StageConfig, TrainConfig, load_train_config, save_train_config
 from discodock.training.dataset import TrainingComplex
 
@@ -62,9 +66,10 @@ def fit_stage(
     devices: int | str = 1,
     strategy: str = "auto",
     max_minutes: float | None = None,
+    provenance: dict | None = None,
 ) -> Path:
     """Fit one stage (resuming from its last checkpoint), then export the best (or last) weights
-    to `runs/<name>/<stage>.ckpt`. Returns that path."""
+    to `runs/<name>/<stage>.ckpt`, with `provenance` (what it was trained from). Returns that path."""
     stage_cfg: StageConfig = getattr(cfg, stage)
     run_dir = cfg.run_dir
     ckpt_dir = run_dir / "lightning" / stage
@@ -103,6 +108,7 @@ def fit_stage(
             module.load_state_dict(torch.load(chosen, map_location="cpu", weights_only=False)["state_dict"])
         export = module.export()
         export["selected_from"] = chosen.name if chosen.is_file() else "final"
+        export.update(provenance or {})
         _atomic_save(export, out)
     return out
 
@@ -127,7 +133,24 @@ def run_prior_stage(cfg: TrainConfig, items=None, **trainer_kw) -> Path:
     pl.seed_everything(cfg.seed, workers=True)
     score_export = torch.load(cfg.run_dir / "score.ckpt", map_location="cpu", weights_only=True)
     module = PriorModule(cfg.to_dict(), score_export)
-    return fit_stage(cfg, "prior", module, DockingDataModule(cfg, items, "prior"), **trainer_kw)
+    return fit_stage(cfg, "prior", module, DockingDataModule(cfg, items, "prior"),
+                     provenance={"score_sha256": score_digest(cfg.run_dir)}, **trainer_kw)
+
+
+def score_digest(run_dir: Path) -> str:
+    """SHA-256 of the run's score export: the prior learns its encoder's latents and the confidence model
+    ranks its samples, so each records the score model it was trained from."""
+    from discodock.weights import file_sha256
+
+    return file_sha256(run_dir / "score.ckpt")
+
+
+def check_trained_from_this_score_model(path: Path, recorded: str | None, run_dir: Path) -> None:
+    """InputError if `path` (a stage export or the confidence poses) records another score export than the
+    run's current one (e.g. after the score stage was retrained); None: written before this was recorded."""
+    if recorded is not None and recorded != score_digest(run_dir):
+        raise InputError(path, "was made from another score.ckpt than the one in this run (retrained since?): "
+                               f"delete it and lightning/{path.stem.split('_')[0]}/ to redo that stage")
 
 
 def load_trained_models(run_dir: Path, device: str = "cpu"):
@@ -171,12 +194,17 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
     poses_path = cfg.run_dir / "confidence_poses.pt"
     train_items, val_items = load_split(cfg, items)
     if poses_path.is_file():
-        samples = load_poses(poses_path)
+        samples, sampled_by = load_poses(poses_path)
+        check_trained_from_this_score_model(poses_path, sampled_by, cfg.run_dir)
+        names = [c.graph.name for c in train_items + val_items]
+        if [s.graph.name for s in samples] != names:
+            raise InputError(poses_path, "its complexes are not this run's train + validation split (the cache or "
+                                         "split changed?): delete it to sample again")
     else:
         device = _device(accelerator)
         score_model, prior = load_trained_models(cfg.run_dir, device)
         samples = generate_poses(score_model, train_items + val_items, cfg, prior, device, seed=cfg.seed)
-        save_poses(samples, poses_path)
+        save_poses(samples, poses_path, score_sha256=score_digest(cfg.run_dir))
     n_train, c = len(train_items), cfg.confidence
     if c.poses_per_group > 0:
         train_set = PoseGroups(samples[:n_train], c.rmsd_threshold, c.poses_per_group)
@@ -194,7 +222,8 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
     if budget:
         budget = max(budget - (time.time() - start) / 60, 0.2)  # sampling counts against the stage budget
     datamodule = ConfidenceDataModule(cfg, train_set, val_set)
-    return fit_stage(cfg, "confidence", module, datamodule, accelerator=accelerator, max_minutes=budget, **trainer_kw)
+    return fit_stage(cfg, "confidence", module, datamodule, accelerator=accelerator, max_minutes=budget,
+                     provenance={"score_sha256": score_digest(cfg.run_dir)}, **trainer_kw)
 
 
 def write_bundle(cfg: TrainConfig) -> Path:
@@ -270,7 +299,11 @@ def train_main(
             raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
         if not getattr(cfg, stage).enabled or (stage == "prior" and not cfg.model.has_latents):
             continue
-        if (run_dir / f"{stage}.ckpt").is_file():
+        export = run_dir / f"{stage}.ckpt"
+        if export.is_file():
+            if stage != "score":  # trained from the score export: it must still be the one in this run
+                recorded = torch.load(export, map_location="cpu", weights_only=True).get("score_sha256")
+                check_trained_from_this_score_model(export, recorded, run_dir)
             log.info("%s: %s.ckpt exists, skipping", cfg.name, stage)
             continue
         t0 = time.time()
@@ -278,7 +311,14 @@ def train_main(
         log.info("%s: stage %s done in %.0f s", cfg.name, stage, time.time() - t0)
         merge_metrics(run_dir)
     if (run_dir / "score.ckpt").is_file():
-        write_bundle(cfg)
+        stale = [name for name in ("prior.ckpt", "confidence.ckpt") if (run_dir / name).is_file()
+                 and torch.load(run_dir / name, map_location="cpu", weights_only=True).get("score_sha256")
+                 not in (None, score_digest(run_dir))]
+        if stale:  # a bundle must not pair a score model with a prior or ranker trained for another one
+            log.warning("%s: bundle not written: %s trained from another score.ckpt; train those stages again",
+                        cfg.name, " and ".join(stale))
+        else:
+            write_bundle(cfg)
     return run_dir
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
+from discodock.errors import InputError
 from discodock.training.config import load_train_config
 from discodock.training.dataset import NoisedComplexes, TrainingComplex, collate_noised
 from discodock.training.lightning_module import DockingModule
@@ -69,6 +70,17 @@ def test_all_stages_write_their_outputs_and_resume(tmp_path):
     assert last["global_step"] == 5
     export = torch.load(run / "score.ckpt", weights_only=True)
     assert export["kind"] == "score" and export["encoder"] is not None
+
+    # the prior and the ranker were trained from the old score model: never skipped as done, never bundled with it
+    bundle_before = (run / "bundle.pt").stat().st_mtime_ns
+    with pytest.raises(InputError, match="prior.ckpt: was made from another score.ckpt"):
+        train_main(None, [*common, "score.max_steps=5"], items=items, accelerator="cpu")
+    assert (run / "bundle.pt").stat().st_mtime_ns == bundle_before
+    with pytest.raises(InputError, match="confidence.ckpt: was made from another score.ckpt"):
+        train_main(None, [*common, "score.max_steps=5"], stages=["confidence"], items=items, accelerator="cpu")
+    (run / "confidence.ckpt").unlink()  # the poses it learnt from were sampled by the old model too
+    with pytest.raises(InputError, match="confidence_poses.pt: was made from another score.ckpt"):
+        train_main(None, [*common, "score.max_steps=5"], stages=["confidence"], items=items, accelerator="cpu")
 
 
 def test_codebook_latents_train_all_stages_into_a_bundle(tmp_path):
@@ -196,7 +208,7 @@ def test_pose_groups_batch_poses_of_one_complex_and_mark_the_sampled_ones(tmp_pa
         poses = g.lig_pos + torch.randn(k, *g.lig_pos.shape)
         samples.append(SampledPoses(g, poses, torch.linspace(0.5, 6.0, k), torch.arange(k) < 3))
     save_poses(samples, tmp_path / "poses.pt")
-    loaded = load_poses(tmp_path / "poses.pt")
+    loaded, _ = load_poses(tmp_path / "poses.pt")
     assert [s.sampled.tolist() for s in loaded] == [s.sampled.tolist() for s in samples]
 
     groups = PoseGroups(loaded, threshold=2.0, group_size=4, fixed_seed=7)
@@ -228,7 +240,7 @@ def test_confidence_stage_trains_with_the_ranking_term(tmp_path):
     metrics = pd.read_csv(run / "metrics.csv")
     conf = metrics[metrics.stage == "confidence"]
     assert conf["train_ranking_loss_step"].notna().any() and conf["val_ranking_loss"].notna().any()
-    poses = load_poses(run / "confidence_poses.pt")
+    poses, _ = load_poses(run / "confidence_poses.pt")
     assert all(s.sampled.tolist() == [True] * 3 + [False] * 2 for s in poses)  # 3 sampled, then 2 perturbed
 
 
