@@ -93,13 +93,18 @@ def fit_stage(
         limit_val_batches=1.0 if validate else 0,
         num_sanity_val_steps=0,
         callbacks=[checkpoint, SaveLastOnTrainEnd(ckpt_dir / "last.ckpt")],
-        logger=pl.loggers.CSVLogger(run_dir / "logs", name=stage, version=0),
+        # one log folder per attempt: Lightning's CSV logger empties an existing metrics.csv on a resume
+        logger=pl.loggers.CSVLogger(run_dir / "logs", name=stage, version=len(_attempt_logs(run_dir, stage))),
         enable_progress_bar=False,
         enable_model_summary=False,
         default_root_dir=run_dir,
     )
     last = ckpt_dir / "last.ckpt"
     trainer.fit(module, datamodule=datamodule, ckpt_path=last if last.is_file() else None)
+    if stage_cfg.max_steps and 0 < trainer.global_step < stage_cfg.max_steps and trainer.is_global_zero:
+        # a time budget ended the stage: runs compared as step-matched (DisCo vs its twin) would not be
+        log.warning("%s: stage %s stopped at step %d of max_steps %d (time budget or epochs)",
+                    cfg.name, stage, trainer.global_step, stage_cfg.max_steps)
     out = run_dir / f"{stage}.ckpt"
     if trainer.is_global_zero:
         best = ckpt_dir / "best.ckpt"
@@ -108,6 +113,7 @@ def fit_stage(
             module.load_state_dict(torch.load(chosen, map_location="cpu", weights_only=False)["state_dict"])
         export = module.export()
         export["selected_from"] = chosen.name if chosen.is_file() else "final"
+        export["steps_trained"] = trainer.global_step
         export.update(provenance or {})
         _atomic_save(export, out)
     return out
@@ -244,16 +250,25 @@ def write_bundle(cfg: TrainConfig) -> Path:
     return out
 
 
+def _attempt_logs(run_dir: Path, stage: str) -> list[Path]:
+    """The stage's log folders, one per attempt (start or resume), in order: logs/<stage>/version_<k>."""
+    folders = (run_dir / "logs" / stage).glob("version_*")
+    return sorted((f for f in folders if f.name.removeprefix("version_").isdigit()),
+                  key=lambda f: int(f.name.removeprefix("version_")))
+
+
 def merge_metrics(run_dir: Path) -> Path | None:
-    """Concatenate the stages' Lightning CSV logs into runs/<name>/metrics.csv (column `stage`)."""
+    """Concatenate the stages' Lightning CSV logs, every attempt in order, into runs/<name>/metrics.csv
+    (column `stage`)."""
     import csv
 
     rows: list[dict] = []
     for stage in STAGES:
-        path = run_dir / "logs" / stage / "version_0" / "metrics.csv"
-        if path.is_file():
-            with path.open(newline="") as handle:
-                rows.extend({"stage": stage, **row} for row in csv.DictReader(handle))
+        for folder in _attempt_logs(run_dir, stage):
+            path = folder / "metrics.csv"
+            if path.is_file():
+                with path.open(newline="") as handle:
+                    rows.extend({"stage": stage, **row} for row in csv.DictReader(handle))
     if not rows:
         return None
     columns = list(dict.fromkeys(key for row in rows for key in row))

@@ -68,6 +68,8 @@ def test_all_stages_write_their_outputs_and_resume(tmp_path):
     train_main(None, [*common, "score.max_steps=5"], stages=["score"], items=items, accelerator="cpu")
     last = torch.load(run / "lightning" / "score" / "last.ckpt", weights_only=False)
     assert last["global_step"] == 5
+    logged = pd.read_csv(run / "metrics.csv").query("stage == 'score'").dropna(subset=["train_loss_step"])
+    assert set(logged["step"]) == {0, 1, 2, 3, 4}  # both attempts' logs: the resume does not empty the first
     export = torch.load(run / "score.ckpt", weights_only=True)
     assert export["kind"] == "score" and export["encoder"] is not None
 
