@@ -2,9 +2,9 @@
 
 As DiffDock's confidence model: for each training complex, K poses from the reverse diffusion
 (DisCo: one prior latent per pose, as at inference); label 1 when the heavy-atom RMSD to the
-crystal pose is below the threshold (2 Å). The RMSD here is the plain one in the cached atom order
-(no symmetry correction: RDKit/spyrmsd are not needed on the training machine), so a pose of a
-symmetric ligand can be labelled a miss although it is a hit; evaluation uses the symmetry RMSD.
+crystal pose is below the threshold (2 Å). The RMSD is minimised over the ligand graph's automorphisms
+(elements and bonds, as the evaluation's spyrmsd RMSD), found from the cached graph with networkx, so
+no RDKit is needed on the training machine and a flipped symmetric group is not labelled a miss.
 
 Departure from DiffDock (optional, `perturbed_per_complex`): a small training set gives a score model
 whose samples are almost never within 2 Å, and a classifier trained on them only learns "miss"
@@ -51,9 +51,31 @@ class SampledPoses:
         return self.sampled if self.sampled is not None else torch.ones(len(self.rmsd), dtype=torch.bool)
 
 
-def pose_rmsd(poses: Tensor, reference: Tensor) -> Tensor:
-    """Heavy-atom RMSD [K] of poses [K, N, 3] to reference [N, 3], same atom order, no alignment."""
-    return (poses - reference).pow(2).sum(-1).mean(-1).sqrt()
+def pose_rmsd(poses: Tensor, reference: Tensor, automorphisms: Tensor | None = None) -> Tensor:
+    """Heavy-atom RMSD [K] of poses [K, N, 3] to reference [N, 3], no alignment: in the same atom order, or
+    minimised over `automorphisms` [A, N] (row a: the atom that each atom maps to; see `ligand_automorphisms`)."""
+    if automorphisms is None:
+        return (poses - reference).pow(2).sum(-1).mean(-1).sqrt()
+    permuted = poses[:, automorphisms]  # [K, A, N, 3]
+    return (permuted - reference).pow(2).sum(-1).mean(-1).sqrt().min(dim=1).values
+
+
+def ligand_automorphisms(graph: ComplexGraph, limit: int = 10_000) -> Tensor:
+    """[A, N] long: the ligand graph's automorphisms (element and connectivity, as spyrmsd matches atoms), the
+    identity first; at most `limit` (a ligand with more keeps the first ones found)."""
+    import itertools
+
+    import networkx as nx
+    from networkx.algorithms.isomorphism import GraphMatcher
+
+    ligand = nx.Graph()
+    for atom, element in enumerate(graph.lig_atom_feat[:, 0].tolist()):  # column 0: the element
+        ligand.add_node(atom, element=element)
+    ligand.add_edges_from(graph.lig_bond_index.t().tolist())
+    matcher = GraphMatcher(ligand, ligand, node_match=lambda a, b: a["element"] == b["element"])
+    found = [[m[i] for i in range(graph.num_atoms)] for m in itertools.islice(matcher.isomorphisms_iter(), limit)]
+    identity = list(range(graph.num_atoms))
+    return torch.tensor([identity] + [m for m in found if m != identity], dtype=torch.long)
 
 
 def generate_poses(
@@ -80,7 +102,8 @@ def generate_poses(
             sampled = torch.arange(len(p) + len(perturbed)) < len(p)
             p = torch.cat([p, perturbed])
             finite = torch.isfinite(p).all(dim=2).all(dim=1)
-            out.append(SampledPoses(view, p[finite], pose_rmsd(p[finite], crystal), sampled[finite]))
+            rmsd = pose_rmsd(p[finite], crystal, ligand_automorphisms(item.graph))
+            out.append(SampledPoses(view, p[finite], rmsd, sampled[finite]))
     return out
 
 
@@ -191,4 +214,5 @@ def collate_labelled(items: list[Item]) -> LabelledBatch:
 
 
 __all__ = ["LabelledBatch", "LabelledPoses", "PoseGroups", "SampledPoses", "collate_labelled", "generate_poses",
-           "load_poses", "perturbed_poses", "pose_rmsd", "save_poses"]
+           "ligand_automorphisms", "load_poses", "perturbed_poses", "pose_rmsd",
+           "save_poses"]

@@ -181,3 +181,32 @@ def test_shipped_configs_name_the_split_their_models_trained_with():
     for config in sorted((repo / "configs").glob("train_*.yaml")):
         assert load_train_config(config).data.val_ids == "configs/splits/val_seed0.txt", config.name
     assert len((repo / "configs" / "splits" / "val_seed0.txt").read_text().split()) == 27
+
+
+@pytest.mark.parametrize("smiles", ["OC(=O)c1ccc(cc1)C(F)(F)F", "CC(C)(C)c1ccccc1", "CCO"])
+def test_confidence_labels_use_the_same_symmetric_rmsd_as_the_evaluation(smiles):
+    """A pose with a flipped ring or CF3 is a hit for the evaluation's spyrmsd RMSD; the labels agree."""
+    import numpy as np
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+
+    from discodock.chem.featurize import ligand_atom_features, ligand_bonds
+    from discodock.evaluation.rmsd import symmetry_rmsd
+    from discodock.training.confidence_data import ligand_automorphisms, pose_rmsd
+
+    mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
+    AllChem.EmbedMolecule(mol, randomSeed=0)
+    mol = Chem.RemoveHs(mol)
+    crystal = torch.tensor(mol.GetConformer().GetPositions(), dtype=torch.float64)
+    bond_index, _ = ligand_bonds(mol)
+    graph = SimpleNamespace(lig_atom_feat=ligand_atom_features(mol), lig_bond_index=bond_index,
+                            num_atoms=mol.GetNumAtoms())
+    automorphisms = ligand_automorphisms(graph)
+    assert automorphisms[0].tolist() == list(range(mol.GetNumAtoms()))
+    generator = torch.Generator().manual_seed(0)
+    # each automorphism applied to the crystal (a pose that is correct up to symmetry), plus noisy ones
+    poses = torch.cat([crystal[automorphisms], crystal + torch.randn(5, *crystal.shape, generator=generator,
+                                                                      dtype=torch.float64)])
+    ours = pose_rmsd(poses, crystal, automorphisms)
+    np.testing.assert_allclose(ours.numpy(), symmetry_rmsd(mol, list(poses.numpy())), atol=1e-6)
+    assert (ours[: len(automorphisms)] < 1e-9).all()
