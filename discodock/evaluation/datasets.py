@@ -2,7 +2,8 @@
 
 Layouts (one sub-folder per complex id):
 - 'shared':  <id>/protein.pdb, <id>/ligand.sdf (../shared/data)
-- 'pdbbind': <id>/<id>_protein_processed.pdb, <id>/<id>_ligand.sdf (else <id>/<id>_ligand.mol2)
+- 'pdbbind': <id>/<id>_protein_processed.pdb, <id>/<id>_ligand.sdf, or <id>/<id>_ligand.mol2 when the SDF
+  is missing or RDKit cannot read it (as DiffDock does: many of PDBBind's SDF files do not sanitise)
 """
 
 from __future__ import annotations
@@ -55,10 +56,21 @@ def _paths(root: Path, cid: str, layout: str) -> ComplexPaths:
     folder = root / cid
     if layout == "shared":
         return ComplexPaths(cid, folder / "protein.pdb", folder / "ligand.sdf")
-    ligand = folder / f"{cid}_ligand.sdf"
-    if not ligand.is_file() and (folder / f"{cid}_ligand.mol2").is_file():
-        ligand = folder / f"{cid}_ligand.mol2"
+    ligand, mol2 = folder / f"{cid}_ligand.sdf", folder / f"{cid}_ligand.mol2"
+    if mol2.is_file() and not (ligand.is_file() and _readable_ligand(ligand)):
+        ligand = mol2
     return ComplexPaths(cid, folder / f"{cid}_protein_processed.pdb", ligand)
+
+
+def _readable_ligand(path: Path) -> bool:
+    """Whether RDKit reads the ligand file as one sanitised molecule with coordinates."""
+    from discodock.chem.ligand import read_ligand
+
+    try:
+        read_ligand(path, add_conformer_if_2d=False)
+    except InputError:
+        return False
+    return True
 
 
 def list_complexes(root: str | Path, layout: str = "shared",

@@ -21,14 +21,22 @@ def test_shared_layout(tmp_path):
 
 
 def test_pdbbind_layout_prefers_sdf_and_falls_back_to_mol2(tmp_path):
-    _touch(tmp_path / "1abc" / "1abc_protein_processed.pdb")
-    _touch(tmp_path / "1abc" / "1abc_ligand.sdf")
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+
+    ethanol = Chem.AddHs(Chem.MolFromSmiles("CCO"))
+    AllChem.EmbedMolecule(ethanol, randomSeed=0)
+    for cid in ("1abc", "2xyz", "3bad"):
+        _touch(tmp_path / cid / f"{cid}_protein_processed.pdb")
+    (tmp_path / "1abc" / "1abc_ligand.sdf").write_text(Chem.MolToMolBlock(ethanol) + "$$$$\n")
     _touch(tmp_path / "1abc" / "1abc_ligand.mol2")
-    _touch(tmp_path / "2xyz" / "2xyz_protein_processed.pdb")
     _touch(tmp_path / "2xyz" / "2xyz_ligand.mol2")
+    _touch(tmp_path / "3bad" / "3bad_ligand.sdf")  # RDKit cannot read it: the MOL2 beside it is used
+    _touch(tmp_path / "3bad" / "3bad_ligand.mol2")
     by_id = {c.id: c for c in list_complexes(tmp_path, layout="pdbbind")}
     assert by_id["1abc"].ligand.name == "1abc_ligand.sdf"
     assert by_id["2xyz"].ligand.name == "2xyz_ligand.mol2"
+    assert by_id["3bad"].ligand.name == "3bad_ligand.mol2"
     assert by_id["2xyz"].protein.name == "2xyz_protein_processed.pdb"
 
 
