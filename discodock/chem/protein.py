@@ -33,10 +33,12 @@ RESIDUE_TYPES: tuple[str, ...] = (
 )  # fmt: skip
 UNK = RESIDUE_TYPES.index("UNK")
 
-# Protonation-state names written by MD / docking preparation tools, missing from Biopython's table.
+# Residue names missing from Biopython's table: protonation states written by MD / docking preparation
+# tools, and the 21st and 22nd amino acids.
 _PROTONATION_NAMES = {
     "HID": "H", "HIE": "H", "HIP": "H", "HSD": "H", "HSE": "H", "HSP": "H",
     "CYX": "C", "CYM": "C", "ASH": "D", "GLH": "E", "LYN": "K",
+    "SEC": "C", "PYL": "K",  # selenocysteine, pyrrolysine: Biopython's table gives no parent, PDB files use HETATM
 }  # fmt: skip
 _BACKBONE = frozenset({"N", "CA", "C", "O", "OXT"})
 _WATERS = frozenset({"HOH", "WAT", "DOD", "H2O", "SOL", "TIP", "TIP3"})

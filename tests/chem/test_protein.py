@@ -58,6 +58,17 @@ def test_crafted_rules(crafted: Path):
     torch.testing.assert_close(protein.side_chain_centroid[3], torch.tensor([15.5, 7.0, -2.6]))
 
 
+def test_selenocysteine_and_pyrrolysine_are_residues(tmp_path: Path):
+    """HETATM SEC and PYL, which Biopython's table does not map, are CYS- and LYS-like residues, not dropped."""
+    lines = [line.replace("MSE B   3", f"{name} B   {k}") for k, name in ((3, "SEC"), (4, "PYL"))
+             for line in CRAFTED_PDB.splitlines() if "MSE" in line]
+    path = tmp_path / "sec_pyl.pdb"
+    path.write_text("\n".join(CRAFTED_PDB.splitlines()[:3] + lines + ["END"]) + "\n")
+    protein = read_protein(path)
+    assert protein.residue_names == ["ALA", "SEC", "PYL"]
+    assert [RESIDUE_TYPES[t] for t in protein.residue_types] == ["ALA", "CYS", "LYS"]
+
+
 def test_keep_hetero_adds_ions_not_water(crafted: Path):
     protein = read_protein(crafted, keep_hetero=True)
     assert protein.residue_names == ["ALA", "SER", "GLY", "CA", "MSE"]
