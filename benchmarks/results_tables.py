@@ -65,10 +65,10 @@ def p_clause(p: float) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
-def paired_table() -> str | None:
-    """The paired tests of posebusters_v2_paired.csv: McNemar at 2 Å (top-1 and best of N) and Wilcoxon
+def paired_table(name: str = "posebusters_v2_paired.csv") -> str | None:
+    """Paired tests (`benchmark.paired_comparison` rows): McNemar at 2 Å (top-1 and best of N) and Wilcoxon
     of top-1 RMSD."""
-    return csv_table("posebusters_v2_paired.csv", lambda r: {
+    return csv_table(name, lambda r: {
         "a vs b": f"{r.a} vs {r.b}", "mode": r.mode, "complexes": int(r.n),
         "top-1 < 2 Å a / b": f"{100 * r.success_a:.1f} % / {100 * r.success_b:.1f} %",
         "only a / only b": f"{int(r.only_a)} / {int(r.only_b)}", "McNemar p": p_value(r.p_value),
@@ -313,6 +313,8 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
     ("### Docking: PoseBusters V2", docking_table),
     ("", vina_lines),
     ("Paired on the complexes both rows have run (exact McNemar; Wilcoxon signed-rank):", paired_table),
+    ("The complexes that the fixes of 27 Nov changed, rerun: their new rows (a) against the rows they replaced (b):",
+     partial(paired_table, "posebusters_v2_fix_effect.csv")),
     ("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, plain sampling)", seed_study_table),
     ("### Docking: DisCo vs twin over training seeds (PoseBusters V2, pocket, `--vina-rank refine`, top-1)",
      partial(seed_study_table, "seed_study_refine", "top1", "top-1")),
