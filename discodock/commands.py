@@ -241,8 +241,9 @@ def _ranking(args: argparse.Namespace) -> str:
     return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
 
 
-# run.json entries that must match for a screen row to count as done (--pockets' centres follow from the protein)
-RESUME_KEYS = ("weights_sha256", "pocket_center", "samples", "steps", "seed", "temperature_preset")
+# run.json entries that must match for a screen row to count as done (--pockets' centres follow from the protein);
+# a run.json written before networks_sha256 existed is compared on the file's weights_sha256
+SCREEN_RESUME_KEYS = ("networks_sha256", "pocket_center", "samples", "steps", "seed", "temperature_preset")
 
 
 def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: str, ranking: str,
@@ -250,7 +251,7 @@ def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: st
     """A summary row counts as done only if it docked, its folder exists, it describes this same CSV row,
     it used these weights and this ranking (a summary written before the `weights` or `ranking` column
     existed does not say; before `ranking`, every screen ranked by confidence), and its run.json agrees
-    with `run` (what this run would use; None: not known, e.g. an unreadable pocket_center) on RESUME_KEYS."""
+    with `run` (what this run would use; None: not known, e.g. an unreadable pocket_center) on SCREEN_RESUME_KEYS."""
     if record is None or record.get("status") != "ok" or not out_dir.is_dir() or run is None:
         return False
     if record.get("weights") not in ("", None, weights) or (record.get("ranking") or "confidence") != ranking:
@@ -261,7 +262,8 @@ def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: st
         done = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):  # no readable record of how it was docked: dock it again
         return False
-    return all(done.get(key) == run.get(key) for key in RESUME_KEYS)
+    keys = SCREEN_RESUME_KEYS if "networks_sha256" in done else ("weights_sha256", *SCREEN_RESUME_KEYS[1:])
+    return all(done.get(key) == run.get(key) for key in keys)
 
 
 def screen(args: argparse.Namespace) -> int:

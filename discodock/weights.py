@@ -131,7 +131,25 @@ def weights_record(weights: str | Path) -> dict:
     """The exact weights a run used (for run.json and benchmark settings): the name given, the resolved
     file and its SHA-256."""
     path = resolve_weights(weights)
-    return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path)}
+    return {"weights": str(weights), "weights_file": str(path.resolve()), "weights_sha256": file_sha256(path),
+            "networks_sha256": networks_sha256(path)}
+
+
+def networks_sha256(path: str | Path) -> str:
+    """SHA-256 of what a bundle docks with: its configuration and the networks' weights, not its metadata, so
+    editing a bundle's caveat or card does not make resumed runs look as if other weights were used."""
+    import hashlib
+    import json
+
+    bundle = _read_bundle(Path(path))
+    digest = hashlib.sha256(json.dumps([bundle["model_config"], bundle["mode"], bundle["pocket_radius"]],
+                                       sort_keys=True, default=str).encode())
+    for part in ("score", "prior", "confidence"):
+        state = bundle[part] or {}
+        for name in sorted(state):
+            digest.update(f"{part}.{name}".encode())
+            digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 _BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")

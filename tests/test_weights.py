@@ -80,3 +80,17 @@ def test_update_metadata_adds_a_caveat_and_keeps_the_weights(tmp_path):
     assert after.metadata == {"prior_temperature": 0.5, "caveat": "docks poorly"}
     for (name, a), b in zip(before.score.state_dict().items(), after.score.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_networks_hash_ignores_metadata_but_not_weights(tmp_path):
+    """Resume checks compare networks_sha256: a new caveat keeps it, other weights change it."""
+    from discodock.weights import file_sha256, networks_sha256, update_metadata
+
+    _bundle(tmp_path / "a.pt")
+    before, file_before = networks_sha256(tmp_path / "a.pt"), file_sha256(tmp_path / "a.pt")
+    update_metadata(tmp_path / "a.pt", caveat="a new caveat")
+    assert file_sha256(tmp_path / "a.pt") != file_before and networks_sha256(tmp_path / "a.pt") == before
+    torch.manual_seed(1)
+    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
+    save_bundle(tmp_path / "b.pt", cfg, ScoreModel(cfg), None, None, mode="pocket", pocket_radius=15.0)
+    assert networks_sha256(tmp_path / "b.pt") != before

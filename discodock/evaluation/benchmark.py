@@ -245,7 +245,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
 
 # what must match for rows of one method to be resumed or added to; Vina's settings are in the method's name
-RESUME_KEYS = ("weights_sha256", "samples", "steps", "seed", "temperature", "pockets", "pb_valid")
+BENCHMARK_RESUME_KEYS = ("networks_sha256", "samples", "steps", "seed", "temperature", "pockets", "pb_valid")
 
 
 def run_settings(args: argparse.Namespace, weights: str | Path, pockets: int) -> dict:
@@ -260,7 +260,7 @@ def run_settings(args: argparse.Namespace, weights: str | Path, pockets: int) ->
 
 def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
     """Save `settings` for each 'method/mode' in the JSON file `path`; InputError if a method's rows there were
-    made with other settings (RESUME_KEYS), since a resumed run would mix them. Methods listed by an earlier
+    made with other settings (BENCHMARK_RESUME_KEYS), since a resumed run would mix them. Methods listed by an earlier
     run keep their first record."""
     import json
 
@@ -269,7 +269,7 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
     recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     for method in methods:
         before = recorded.setdefault(method, settings)
-        changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in RESUME_KEYS
+        changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in BENCHMARK_RESUME_KEYS
                    if before.get(key) != settings[key]]
         if changed:
             raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "

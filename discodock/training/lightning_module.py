@@ -97,6 +97,7 @@ class _Stage(pl.LightningModule):
         # Lightning keeps no random state, and every start seeds afresh: without this a resumed run would
         # replay the noise, diffusion times, shuffles and Gumbel draws of its first steps
         checkpoint["random_states"] = random_states()
+        checkpoint["provenance"] = getattr(self, "provenance", None)  # e.g. the score export a prior learns from
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if "random_states" in checkpoint:  # checkpoints written before it was kept resume as they did

@@ -100,6 +100,12 @@ def fit_stage(
         default_root_dir=run_dir,
     )
     last = ckpt_dir / "last.ckpt"
+    if last.is_file() and provenance:  # a half-trained prior or ranker must not resume for another score model
+        saved = torch.load(last, map_location="cpu", weights_only=True).get("provenance") or {}
+        if any(saved.get(key) not in (None, value) for key, value in provenance.items()):
+            raise InputError(last, f"was trained from another score.ckpt than the one in this run: delete "
+                                   f"{ckpt_dir} to train the {stage} stage again")
+    module.provenance = provenance  # written into every checkpoint (_Stage.on_save_checkpoint)
     trainer.fit(module, datamodule=datamodule, ckpt_path=last if last.is_file() else None)
     if stage_cfg.max_steps and 0 < trainer.global_step < stage_cfg.max_steps and trainer.is_global_zero:
         # a time budget ended the stage: runs compared as step-matched (DisCo vs its twin) would not be
@@ -201,6 +207,9 @@ def run_confidence_stage(cfg: TrainConfig, items=None, *, accelerator: str = "au
     train_items, val_items = load_split(cfg, items)
     if poses_path.is_file():
         samples, sampled_by = load_poses(poses_path)
+        if sampled_by is None:  # files of that age also hold plain-RMSD labels and old-rule torsions
+            raise InputError(poses_path, "written before the poses recorded their score model (and before labels "
+                                         "used the symmetric RMSD): delete it to sample again")
         check_trained_from_this_score_model(poses_path, sampled_by, cfg.run_dir)
         names = [c.graph.name for c in train_items + val_items]
         if [s.graph.name for s in samples] != names:

@@ -83,6 +83,9 @@ def test_all_stages_write_their_outputs_and_resume(tmp_path):
     (run / "confidence.ckpt").unlink()  # the poses it learnt from were sampled by the old model too
     with pytest.raises(InputError, match="confidence_poses.pt: was made from another score.ckpt"):
         train_main(None, [*common, "score.max_steps=5"], stages=["confidence"], items=items, accelerator="cpu")
+    (run / "confidence_poses.pt").unlink()  # sampled again, but the half-trained ranker may not resume either
+    with pytest.raises(InputError, match="last.ckpt: was trained from another score.ckpt"):
+        train_main(None, [*common, "score.max_steps=5"], stages=["confidence"], items=items, accelerator="cpu")
 
 
 def test_codebook_latents_train_all_stages_into_a_bundle(tmp_path):
