@@ -57,7 +57,7 @@ def complex_pdb_text(protein_pdb: str | Path, ligand_pose: Chem.Mol) -> str:
     protein_lines = _protein_pdb_lines(Path(protein_pdb))
     serials = [int(line[6:11]) for line in protein_lines if line.startswith(("ATOM", "HETATM", "TER"))
                and line[6:11].strip().isdigit()]
-    offset = max(serials, default=0) + 1  # one for the TER below
+    offset = max(serials, default=0) + 1  # the pose's serials start after every receptor record
     ligand = Chem.Mol(ligand_pose)
     for atom in ligand.GetAtoms():
         info = Chem.AtomPDBResidueInfo()
@@ -84,6 +84,7 @@ def _protein_pdb_lines(path: Path) -> list[str]:
     structure = gemmi.read_structure(str(path))
     while len(structure) > 1:
         del structure[len(structure) - 1]
+    structure.setup_entities()  # without entities gemmi writes no TER record after each polymer chain
     return [line for line in structure.make_pdb_string().splitlines() if line.startswith(("ATOM", "HETATM", "TER"))]
 
 

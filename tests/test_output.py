@@ -28,6 +28,7 @@ def test_pose_serials_follow_the_receptors_so_readers_bond_the_right_atoms(compl
     receptor = [int(line[6:11]) for line in _records(text, "ATOM")]
     pose = [int(line[6:11]) for line in _records(text, "HETATM") if line[17:20] == "LIG"]
     assert len(pose) == ligand.GetNumAtoms() and min(pose) > max(receptor)
+    assert sum(line.startswith("TER") for line in text.splitlines()) >= 3  # after each polymer chain, and the pose
     assert len(set(receptor + pose)) == len(receptor) + len(pose)
     bonded = {int(line[i:i + 5]) for line in _records(text, "CONECT") for i in range(6, len(line), 5)}
     assert bonded and bonded <= set(pose)  # CONECT names only the pose's atoms

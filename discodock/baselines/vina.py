@@ -232,6 +232,8 @@ def _set_ligand(v, mol: Chem.Mol) -> None:
     try:
         v.set_ligand_from_string(ligand_pdbqt(mol))
     except TypeError as error:  # Vina's PDBQT parser: a type it has no parameters for (e.g. boron)
+        if "PDBQT parsing error" not in str(error):
+            raise
         raise InputError(_label(mol), f"Vina cannot take this ligand ({one_line(error)})") from error
 
 

@@ -40,9 +40,6 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-r
                   ("disco-oldrot+vina-refine", "twin-oldrot+vina-refine"),
                   ("disco-oldrot+vina-refine", "disco-oldrot+vina-opt"),
                   ("twin-oldrot+vina-refine", "twin-oldrot+vina-opt"),
-                  ("disco-oldrot+vina-refine", "prior+vina-refine-pocket"),
-                  ("twin-oldrot+vina-refine", "prior+vina-refine-pocket"),
-                  ("disco-oldrot+vina-opt", "prior+vina-opt-pocket"),
                   # the core's codebook latents (m x k codes) against DisCo-DiffDock's pointer latents
                   ("disco_codebook", "disco-oldrot"), ("disco_codebook", "twin-oldrot"),
                   # the current bundles against the ones they replaced (rows renamed '<method>-v1')

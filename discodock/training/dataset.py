@@ -169,7 +169,8 @@ def load_cache_items(path: str | Path) -> list[TrainingComplex]:
         raise InputError(path, "training cache not found (build it with benchmarks/build_cache.py)")
     state = torch.load(path, weights_only=True)
     if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT:
-        raise InputError(path, f"not a training cache of format {CACHE_FORMAT}")
+        raise InputError(path, f"not a training cache of format {CACHE_FORMAT} (an older one? rebuild it with "
+                               "benchmarks/build_cache.py, after deleting any <cache>.partial beside it)")
     return [
         TrainingComplex(ComplexGraph(**g), pos, float(r))
         for g, pos, r in zip(state["graphs"], state["crystal_pos"], state["match_rmsd"])

@@ -94,7 +94,7 @@ def fit_stage(
         num_sanity_val_steps=0,
         callbacks=[checkpoint, SaveLastOnTrainEnd(ckpt_dir / "last.ckpt")],
         # one log folder per attempt: Lightning's CSV logger empties an existing metrics.csv on a resume
-        logger=pl.loggers.CSVLogger(run_dir / "logs", name=stage, version=len(_attempt_logs(run_dir, stage))),
+        logger=pl.loggers.CSVLogger(run_dir / "logs", name=stage, version=_next_attempt(run_dir, stage)),
         enable_progress_bar=False,
         enable_model_summary=False,
         default_root_dir=run_dir,
@@ -264,6 +264,12 @@ def _attempt_logs(run_dir: Path, stage: str) -> list[Path]:
     folders = (run_dir / "logs" / stage).glob("version_*")
     return sorted((f for f in folders if f.name.removeprefix("version_").isdigit()),
                   key=lambda f: int(f.name.removeprefix("version_")))
+
+
+def _next_attempt(run_dir: Path, stage: str) -> int:
+    """The number of the next attempt's log folder: one past the highest (a deleted folder is not reused)."""
+    folders = _attempt_logs(run_dir, stage)
+    return int(folders[-1].name.removeprefix("version_")) + 1 if folders else 0
 
 
 def merge_metrics(run_dir: Path) -> Path | None:
