@@ -26,8 +26,8 @@ from typing import Sequence
 
 import torch
 
-from discodock.training._lightning import pl
 from discodock.errors import InputError
+from discodock.training._lightning import pl
 from discodock.training.config import StageConfig, TrainConfig, load_train_config, save_train_config
 from discodock.training.dataset import TrainingComplex
 
@@ -101,7 +101,8 @@ def fit_stage(
     )
     last = ckpt_dir / "last.ckpt"
     if last.is_file() and provenance:  # a half-trained prior or ranker must not resume for another score model
-        saved = torch.load(last, map_location="cpu", weights_only=True).get("provenance") or {}
+        # this run's own checkpoint, which Lightning itself loads in full below
+        saved = torch.load(last, map_location="cpu", weights_only=False).get("provenance") or {}
         if any(saved.get(key) not in (None, value) for key, value in provenance.items()):
             raise InputError(last, f"was trained from another score.ckpt than the one in this run: delete "
                                    f"{ckpt_dir} to train the {stage} stage again")
