@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     bench.add_argument("--method", default=None, help="name for the rows (default: from the weights name)")
     bench.add_argument("--pb-valid", action="store_true", help="run PoseBusters checks on each top-1 pose (slow)")
+    bench.add_argument("--retry-failed", action="store_true",
+                       help="dock again the complexes whose rows failed (e.g. after installing a missing tool); "
+                            "the new rows replace them in the reports")
     bench.add_argument("--report-only", action="store_true",
                        help="dock nothing: rewrite the summary, paired tests and plot from the rows CSV")
     bench.add_argument("--vina-rank", nargs="?", const="score", choices=["score", "optimize", "both", "refine", "all"],

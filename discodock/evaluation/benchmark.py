@@ -216,6 +216,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
     # header first, in one step: shards started together into one --out must not see an empty file
     create_if_absent(rows_path, ",".join(ROW_COLUMNS) + "\n")  # "\n" as the rows below and pandas' rewrites
     table = pd.read_csv(rows_path, dtype={"id": str})
+    if getattr(args, "retry_failed", False):  # the reports keep the last row of a key, so a retry replaces a failure
+        table = table.drop_duplicates(["id", "method", "mode"], keep="last")
+        table = table[~table["status"].astype(str).str.startswith("failed")]
     done = set(zip(table["id"], table["method"], table["mode"]))
     todo = [c for c in complexes if any((c.id, label, args.mode) not in done for label in labels)]
     print(f"{len(complexes)} complexes; {len(complexes) - len(todo)} already in {rows_path}; "
@@ -259,19 +262,23 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
     """Save `settings` for each 'method/mode' in the JSON file `path`; InputError if a method's rows there were
     made with other settings (BENCHMARK_RESUME_KEYS), since a resumed run would mix them. Methods listed by an earlier
     run keep their first record."""
+    import fcntl
     import json
 
     from discodock.atomic import atomic_write_text
 
-    recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    for method in methods:
-        before = recorded.setdefault(method, settings)
-        changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in BENCHMARK_RESUME_KEYS
-                   if before.get(key) != settings[key]]
-        if changed:
-            raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "
-                                   "rerun with the same ones, or give another --method or --out")
-    atomic_write_text(path, json.dumps(recorded, indent=2) + "\n")
+    # shards and other methods may start together into one --out: read, check and write under a lock
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for method in methods:
+            before = recorded.setdefault(method, settings)
+            changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in BENCHMARK_RESUME_KEYS
+                       if before.get(key) != settings[key]]
+            if changed:
+                raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "
+                                       "rerun with the same ones, or give another --method or --out")
+        atomic_write_text(path, json.dumps(recorded, indent=2) + "\n")
 
 
 def _summary_row(method: str, mode: str, top1, oracle, pb_valid, seconds) -> dict:

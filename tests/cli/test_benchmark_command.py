@@ -111,13 +111,18 @@ def test_a_ranking_that_fails_keeps_the_sampled_row(cli, tmp_path, tiny_set, bun
     monkeypatch.setattr(pipeline, "rank_by_vina", refuse)
     root, ids = tiny_set
     out = tmp_path / "results"
-    result = cli("benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
-                 bundles.disco, "--method", "disco", "--out", out, "--limit", "1", "--vina-rank", *FAST)
+    args = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
+            bundles.disco, "--method", "disco", "--out", out, "--limit", "1", "--vina-rank", *FAST]
+    result = cli(*args)
     assert result.code == 0, result.err
     rows = pd.read_csv(out / "tiny.csv", dtype={"id": str}).set_index("method")
     assert rows.loc["disco", "status"] == "ok" and rows.loc["disco", "top1_rmsd"] >= 0
     assert rows.loc["disco+vina", "status"] == "failed: ligand: too many torsions for Vina"
     assert pd.isna(rows.loc["disco+vina", "top1_rmsd"])
+    assert "1 already in" in cli(*args).out  # a failure is a result: a plain rerun leaves it
+    assert "0 already in" in cli(*args, "--retry-failed").out  # tried again; only the failed row is rewritten
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str})
+    assert rows["method"].tolist() == ["disco", "disco+vina", "disco+vina"]
 
 
 def test_the_weights_must_fit_the_mode(cli, tmp_path, tiny_set, bundles):
