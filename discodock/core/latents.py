@@ -2,7 +2,8 @@
 
 An encoder maps a clean sample to logits; the Gumbel-softmax trick draws a one-hot code
 (hard, straight-through: one-hot forward, softmax gradient backward). The paper trains with τ = 1
-(no annealing) and extracts latents for the prior with τ = 0.01. Two kinds of latents:
+(no annealing) and extracts latents for the prior with τ = 0.01 (a hard code is argmax(logits + g) for any τ,
+so that extraction is one Gumbel-max draw, a sample from softmax(logits)). Two kinds of latents:
 
 - codebook: m latents, each one of k learned codes (toy, images);
 - pointer: m latents, each one element of a variable-size set, e.g. one node of a complex graph

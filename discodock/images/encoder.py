@@ -2,7 +2,8 @@
 
 Patches and m learned latent tokens go through a transformer; each latent token's output gives
 the k logits of its latent (the paper's "ViT with m extra tokens"). Training draws a hard
-straight-through Gumbel-softmax sample at τ = 1; latents for the prior are extracted at τ = 0.01.
+straight-through Gumbel-softmax sample at τ = 1; latents for the prior are extracted as hard Gumbel draws
+(the paper's τ = 0.01, which for a hard code is the same draw as τ = 1: see `extract`).
 """
 
 from __future__ import annotations
@@ -59,5 +60,7 @@ class ViTEncoder(nn.Module):
 
     @torch.no_grad()
     def extract(self, y: Tensor, tau: float = 0.01) -> Tensor:
-        """Latent indices [B, m] for training the prior (τ = 0.01: nearly the arg-max, as in the paper)."""
+        """Latent indices [B, m] for training the prior: one Gumbel-max draw per image, i.e. a sample from
+        softmax(logits). The paper extracts at τ = 0.01, but a hard code is argmax(logits + g) whatever τ is,
+        so `tau` changes nothing here; the prior learns the codes the denoiser saw in training."""
         return self.latents(y, tau=tau).argmax(-1)

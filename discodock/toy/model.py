@@ -89,7 +89,9 @@ class ToyDiffusion(nn.Module):
 
     @torch.no_grad()
     def extract_latents(self, y: Tensor, tau: float = 0.01) -> Tensor:
-        """Code indices [B, m] at low temperature (what the prior is trained on)."""
+        """Code indices [B, m] the prior is trained on: one Gumbel-max draw, a sample from softmax(logits) (for
+        hard codes `tau` changes nothing: argmax(logits + g) does not depend on it). The NMI of benchmarks/toy.py
+        is computed on these draws, so it is a little below the NMI of argmax(logits)."""
         if self.encoder is None:
             raise ValueError("EDM has no latents")
         return self.encode(y, tau).argmax(-1)
