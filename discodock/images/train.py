@@ -11,9 +11,10 @@ reseeds the global RNG from (seed, step), so a resumed run draws the same batche
 
 from __future__ import annotations
 
+
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -107,8 +108,19 @@ def train_denoiser(
     opt = torch.optim.Adam(params, lr=cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, cfg.warmup_steps)))
     start = 0
+    settings = {**asdict(cfg), "seed": seed}
+    for key in ("ckpt_every", "steps"):  # saving often changes no result; a resume may extend the budget
+        settings.pop(key)
     if ckpt_path is not None and ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if "settings" not in state:
+            log.warning("%s records no training settings (written before they were kept): not checked", ckpt_path)
+        elif state["settings"] != settings:
+            changed = sorted(k for k in settings if state["settings"].get(k) != settings[k])
+            raise ValueError(f"{ckpt_path}: trained with other settings ({', '.join(changed)}); "
+                             "delete it or train into another folder")
+        if state["step"] > cfg.steps:  # it would return a model trained longer than this run's budget
+            raise ValueError(f"{ckpt_path}: trained {state['step']} steps, more than the {cfg.steps} asked for")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
@@ -135,7 +147,7 @@ def train_denoiser(
             running.zero_()
         if ckpt_path is not None and ((step + 1) % cfg.ckpt_every == 0 or step + 1 == cfg.steps):
             state = {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                     "sched": sched.state_dict(), "step": step + 1}
+                     "sched": sched.state_dict(), "step": step + 1, "settings": settings}
             _save_atomic(state, ckpt_path)
     ema.module.eval()
     return ema

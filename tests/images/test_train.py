@@ -60,3 +60,19 @@ def test_extract_latents_shape():
     x, _ = _data(10)
     z = extract_latents(_fresh().encoder, x, batch_size=4)
     assert z.shape == (10, 2) and z.dtype == torch.long and int(z.max()) < 4
+
+
+def test_a_checkpoint_of_other_settings_or_a_longer_run_is_not_resumed(tmp_path):
+    import dataclasses
+
+    import pytest
+
+    x, y = _data()
+    train_denoiser(_fresh(), x, y, _cfg(2), seed=3, device="cpu", ckpt_path=tmp_path / "c.pt")
+    with pytest.raises(ValueError, match="other settings \\(lr\\)"):
+        train_denoiser(_fresh(), x, y, dataclasses.replace(_cfg(4), lr=5e-4), seed=3, device="cpu",
+                       ckpt_path=tmp_path / "c.pt")
+    with pytest.raises(ValueError, match="other settings \\(seed\\)"):
+        train_denoiser(_fresh(), x, y, _cfg(4), seed=4, device="cpu", ckpt_path=tmp_path / "c.pt")
+    with pytest.raises(ValueError, match="trained 2 steps, more than the 1 asked for"):
+        train_denoiser(_fresh(), x, y, _cfg(1), seed=3, device="cpu", ckpt_path=tmp_path / "c.pt")
