@@ -273,7 +273,9 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
         recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         for method in methods:
             before = recorded.setdefault(method, settings)
-            changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in BENCHMARK_RESUME_KEYS
+            # a record written before networks_sha256 existed is compared on the file's hash
+            keys = [k if k in before or k != "networks_sha256" else "weights_sha256" for k in BENCHMARK_RESUME_KEYS]
+            changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in keys
                        if before.get(key) != settings[key]]
             if changed:
                 raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "

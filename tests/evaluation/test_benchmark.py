@@ -75,3 +75,20 @@ def test_rmsd_cdf_has_a_panel_per_mode_and_styles_by_ranking(tmp_path, rows, mon
     assert lines["disco"].get_color() == lines["disco+vina-refine-pocket"].get_color() != lines["twin"].get_color()
     assert lines["disco"].get_linestyle() == "-" and lines["disco+vina-refine-pocket"].get_linestyle() == "-."
     assert lines["vina"].get_color() == "black" and len(blind_ax.get_lines()) == 3  # disco, twin, the 2 Å line
+
+
+def test_settings_recorded_before_the_networks_hash_are_compared_on_the_file_hash(tmp_path):
+    import json
+
+    from discodock.errors import InputError
+    from discodock.evaluation.benchmark import record_settings
+
+    settings = {"weights_sha256": "f1", "networks_sha256": "n1", "samples": 40, "steps": 20, "seed": 0,
+                "temperature": None, "pockets": 0, "pb_valid": True}
+    old = {k: v for k, v in settings.items() if k != "networks_sha256"}
+    path = tmp_path / "set_settings.json"
+    path.write_text(json.dumps({"disco/pocket": old}))
+    record_settings(path, ["disco/pocket"], settings)  # same file: resumes
+    path.write_text(json.dumps({"disco/pocket": {**old, "weights_sha256": "f0"}}))
+    with pytest.raises(InputError, match="weights_sha256 'f0' -> 'f1'"):
+        record_settings(path, ["disco/pocket"], settings)
