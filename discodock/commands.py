@@ -241,8 +241,7 @@ def _ranking(args: argparse.Namespace) -> str:
     return f"vina-{args.vina_rank}" + ("-pocket" if args.vina_box == "pocket" else "")
 
 
-# run.json entries that must match for a screen row to count as done (--pockets' centres follow from the protein);
-# a run.json written before networks_sha256 existed is compared on the file's weights_sha256
+# run.json entries that must match for a screen row to count as done (--pockets' centres follow from the protein)
 SCREEN_RESUME_KEYS = ("networks_sha256", "pocket_center", "samples", "steps", "seed", "temperature_preset")
 
 
@@ -262,8 +261,9 @@ def _is_finished(record: dict | None, row: pd.Series, out_dir: Path, weights: st
         done = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):  # no readable record of how it was docked: dock it again
         return False
-    keys = SCREEN_RESUME_KEYS if "networks_sha256" in done else ("weights_sha256", *SCREEN_RESUME_KEYS[1:])
-    return all(done.get(key) == run.get(key) for key in keys)
+    from discodock.weights import weights_keys_for
+
+    return all(done.get(key) == run.get(key) for key in weights_keys_for(done, SCREEN_RESUME_KEYS))
 
 
 def screen(args: argparse.Namespace) -> int:

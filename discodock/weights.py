@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
@@ -150,6 +151,12 @@ def networks_sha256(path: str | Path) -> str:
             digest.update(f"{part}.{name}".encode())
             digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def weights_keys_for(record: dict, keys: Sequence[str]) -> list[str]:
+    """`keys` to compare against an earlier run's `record`: a record written before networks_sha256 existed is
+    compared on the file's weights_sha256 instead."""
+    return [key if key != "networks_sha256" or key in record else "weights_sha256" for key in keys]
 
 
 _BUNDLE_KEYS = ("model_config", "mode", "pocket_radius", "score", "prior", "confidence", "metadata")

@@ -266,6 +266,7 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
     import json
 
     from discodock.atomic import atomic_write_text
+    from discodock.weights import weights_keys_for
 
     # shards and other methods may start together into one --out: read, check and write under a lock
     with open(path.with_name(path.name + ".lock"), "a") as lock:
@@ -273,10 +274,8 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
         recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         for method in methods:
             before = recorded.setdefault(method, settings)
-            # a record written before networks_sha256 existed is compared on the file's hash
-            keys = [k if k in before or k != "networks_sha256" else "weights_sha256" for k in BENCHMARK_RESUME_KEYS]
-            changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}" for key in keys
-                       if before.get(key) != settings[key]]
+            changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}"
+                       for key in weights_keys_for(before, BENCHMARK_RESUME_KEYS) if before.get(key) != settings[key]]
             if changed:
                 raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "
                                        "rerun with the same ones, or give another --method or --out")

@@ -11,7 +11,6 @@ reseeds the global RNG from (seed, step), so a resumed run draws the same batche
 
 from __future__ import annotations
 
-
 import logging
 import time
 from dataclasses import asdict, dataclass

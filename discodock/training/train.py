@@ -158,10 +158,20 @@ def score_digest(run_dir: Path) -> str:
     return file_sha256(run_dir / "score.ckpt")
 
 
+def made_for_another_score_model(recorded: str | None, run_dir: Path) -> bool:
+    """Whether a recorded score export digest is not the run's current one (None: written before it was kept)."""
+    return recorded is not None and recorded != score_digest(run_dir)
+
+
+def recorded_score_digest(export: Path) -> str | None:
+    """The score export digest a prior or confidence export records (None in exports written before)."""
+    return torch.load(export, map_location="cpu", weights_only=True).get("score_sha256")
+
+
 def check_trained_from_this_score_model(path: Path, recorded: str | None, run_dir: Path) -> None:
     """InputError if `path` (a stage export or the confidence poses) records another score export than the
     run's current one (e.g. after the score stage was retrained); None: written before this was recorded."""
-    if recorded is not None and recorded != score_digest(run_dir):
+    if made_for_another_score_model(recorded, run_dir):
         raise InputError(path, "was made from another score.ckpt than the one in this run (retrained since?): "
                                f"delete it and lightning/{path.stem.split('_')[0]}/ to redo that stage")
 
@@ -333,8 +343,7 @@ def train_main(
         export = run_dir / f"{stage}.ckpt"
         if export.is_file():
             if stage != "score":  # trained from the score export: it must still be the one in this run
-                recorded = torch.load(export, map_location="cpu", weights_only=True).get("score_sha256")
-                check_trained_from_this_score_model(export, recorded, run_dir)
+                check_trained_from_this_score_model(export, recorded_score_digest(export), run_dir)
             log.info("%s: %s.ckpt exists, skipping", cfg.name, stage)
             continue
         t0 = time.time()
@@ -343,8 +352,7 @@ def train_main(
         merge_metrics(run_dir)
     if (run_dir / "score.ckpt").is_file():
         stale = [name for name in ("prior.ckpt", "confidence.ckpt") if (run_dir / name).is_file()
-                 and torch.load(run_dir / name, map_location="cpu", weights_only=True).get("score_sha256")
-                 not in (None, score_digest(run_dir))]
+                 and made_for_another_score_model(recorded_score_digest(run_dir / name), run_dir)]
         if stale:  # a bundle must not pair a score model with a prior or ranker trained for another one
             log.warning("%s: bundle not written: %s trained from another score.ckpt; train those stages again",
                         cfg.name, " and ".join(stale))
