@@ -21,6 +21,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from discodock.core.edm import EDMLoss, EDMPrecond
+from discodock.core.ema import EMAUpdate
 from discodock.core.prior import ARPrior
 from discodock.images.encoder import EncoderConfig, ViTEncoder
 from discodock.images.unet import UNet, UNetConfig
@@ -70,20 +71,6 @@ class ImageDisCo(nn.Module):
         return loss_fn(self.D, y, z, class_labels=labels).mean()
 
 
-def ema_multi_avg_fn(decay: float):
-    """EMA update for `AveragedModel`, warm-up d = min(decay, (1+n)/(10+n)), one fused lerp for all tensors.
-
-    (A per-tensor `avg_fn` costs hundreds of small launches a step, which dominated a GPU step here.)
-    """
-
-    def avg(averaged: list[Tensor], current: list[Tensor], num_averaged: Tensor) -> None:
-        n = float(num_averaged)
-        d = min(decay, (1.0 + n) / (10.0 + n))
-        torch._foreach_lerp_(averaged, current, 1.0 - d)
-
-    return avg
-
-
 def _save_atomic(obj: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -102,7 +89,7 @@ def train_denoiser(
 ) -> AveragedModel:
     """Stage 1; returns the EMA model (its `.module` is an `ImageDisCo`). Resumes from ckpt_path."""
     model = model.to(device)
-    ema = AveragedModel(model, multi_avg_fn=ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
+    ema = AveragedModel(model, multi_avg_fn=EMAUpdate(cfg.ema_decay), use_buffers=False)
     params = [p for n, p in model.named_parameters() if not n.startswith("prior.")]
     opt = torch.optim.Adam(params, lr=cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, cfg.warmup_steps)))

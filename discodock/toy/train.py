@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 import yaml
 
+from discodock.core.ema import ema_decay_at
 from discodock.core.prior import fit_prior
 from discodock.errors import InputError
 from discodock.toy.data import ring_of_gaussians
@@ -102,8 +103,8 @@ def train_data(cfg: ToyConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class EMA:
-    """Exponential moving average of the weights; decay warms up as min(decay, (1+n)/(10+n)) so early
-    (random) weights do not dominate short runs."""
+    """Exponential moving average of the weights; the decay warms up (`discodock.core.ema.ema_decay_at`) so
+    early (random) weights do not dominate short runs."""
 
     def __init__(self, model: torch.nn.Module, decay: float):
         self.module = copy.deepcopy(model)
@@ -112,7 +113,7 @@ class EMA:
     @torch.no_grad()
     def update(self, model: torch.nn.Module) -> None:
         self.num_updates += 1
-        d = min(self.decay, (1 + self.num_updates) / (10 + self.num_updates))
+        d = ema_decay_at(self.decay, self.num_updates)
         for avg, new in zip(self.module.parameters(), model.parameters()):
             avg.lerp_(new, 1 - d)
 

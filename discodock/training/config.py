@@ -62,6 +62,9 @@ class StageConfig:
     lr_warmup_steps: int = 0  # linear warm-up from lr / lr_warmup_steps
     lr_min_factor: float = 0.1
     ema_decay: float = 0.999  # score stage: EMA of weights (used for validation and export)
+    # score stage: cap the decay at (1 + n) / (10 + n) after n steps (discodock.core.ema). Off by default so the
+    # committed recipes train what they trained; without it a run of ~1,000 steps exports ~40 % initial weights
+    ema_warmup: bool = False
     gumbel_tau: float = 1.0  # score stage: Gumbel-softmax temperature of the encoder; prior stage: τ of its soft probabilities
     time_distribution: str = "uniform"  # score stage: 'uniform' (DiffDock) or 'beta' (Beta(alpha, 1); DiffDock-S alpha 2)
     time_alpha: float = 1.0

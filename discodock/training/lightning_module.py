@@ -26,6 +26,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from discodock.complex_graph import ComplexBatch
+from discodock.core.ema import EMAUpdate
 from discodock.model.confidence import ConfidenceModel, listwise_ranking_loss
 from discodock.model.diffusion import score_matching_loss
 from discodock.model.encoder import PoseModeEncoder
@@ -47,24 +48,6 @@ def move_to(obj, device: torch.device):
     if isinstance(obj, (tuple, list)):
         return type(obj)(move_to(x, device) for x in obj)
     return obj.to(device) if hasattr(obj, "to") else obj
-
-
-class EMAUpdate:
-    """W_ema ← decay·W_ema + (1 − decay)·W for `AveragedModel(multi_avg_fn=...)`; a class, not a
-    closure, so the module pickles (DDP spawn)."""
-
-    def __init__(self, decay: float = 0.999):
-        if not 0.0 <= decay <= 1.0:
-            raise ValueError(f"EMA decay must be in [0, 1], got {decay}")
-        self.decay = decay
-
-    @torch.no_grad()
-    def __call__(self, ema_params: list[Tensor], params: list[Tensor], num_averaged: Tensor) -> None:
-        if torch.is_floating_point(ema_params[0]):
-            torch._foreach_lerp_(ema_params, params, 1.0 - self.decay)
-        else:  # integer buffers (counters): keep the model's
-            for e, p in zip(ema_params, params):
-                e.copy_(p)
 
 
 class _Stage(pl.LightningModule):
@@ -164,7 +147,7 @@ class DockingModule(_Stage):
         self.score_model = ScoreModel(mcfg)
         self.encoder = PoseModeEncoder(mcfg) if mcfg.has_latents else None
         nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
-        self.ema = AveragedModel(nets, multi_avg_fn=EMAUpdate(self.stage.ema_decay), use_buffers=True)
+        self.ema = AveragedModel(nets, multi_avg_fn=EMAUpdate(self.stage.ema_decay, warmup=self.stage.ema_warmup), use_buffers=True)
         self.ema.requires_grad_(False)  # updated by averaging only (and ignored by DDP)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
@@ -329,4 +312,4 @@ class ConfidenceModule(_Stage):
                 "confidence": self.model.state_dict()}
 
 
-__all__ = ["ConfidenceModule", "DockingModule", "EMAUpdate", "PriorModule", "move_to"]
+__all__ = ["ConfidenceModule", "DockingModule", "PriorModule", "move_to"]

@@ -254,3 +254,21 @@ def test_a_ranking_term_needs_groups():
 
     with pytest.raises(InputError, match="poses_per_group"):
         load_train_config(None, ["confidence.ranking_weight=1.0"])
+
+
+@pytest.mark.parametrize("warmup", [False, True])
+def test_the_score_models_ema_warms_up_only_when_asked(warmup):
+    """`score.ema_warmup` reaches the EMA: with it the exported weights follow a short run, without it
+    (the committed recipes) they keep decay^n of the first step's weights."""
+    cfg = load_train_config(None, TINY + [f"score.ema_warmup={str(warmup).lower()}", "score.ema_decay=0.999"])
+    module = DockingModule(cfg.to_dict())
+    nets = torch.nn.ModuleDict({"score": module.score_model} | ({"encoder": module.encoder} if module.encoder else {}))
+    module.ema.update_parameters(nets)  # the first update copies
+    name, param = next(iter(module.score_model.named_parameters()))
+    first = param.detach().clone()
+    with torch.no_grad():
+        param.add_(1.0)
+    for _ in range(100):
+        module.ema.update_parameters(nets)
+    moved = float((dict(module.ema.module["score"].named_parameters())[name] - first).mean())
+    assert moved > 0.9 if warmup else moved == pytest.approx(1 - 0.999**100, rel=1e-3)
