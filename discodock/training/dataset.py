@@ -39,28 +39,29 @@ TEST_SET = "posebusters_v2"
 
 
 def training_complexes(data_root: str | Path | None = None, sets: Sequence[str] = TRAIN_SETS) -> list:
-    """ComplexPaths of the training sets; raises if any id belongs to the PoseBusters V2 test set."""
-    from discodock.evaluation.datasets import default_data_root, load_set, read_ids
+    """ComplexPaths of the training sets; raises if any belongs to the PoseBusters V2 test set (by PDB code)."""
+    from discodock.evaluation.datasets import default_data_root, load_set
 
     root = Path(data_root) if data_root is not None else default_data_root()
     if TEST_SET in sets:
         raise InputError(TEST_SET, "the PoseBusters V2 test set must not be used for training")
     complexes = [c for name in sets for c in load_set(name, root)]
-    test_ids = set(read_ids(root / "splits" / "posebusters_v2_308_ids.txt"))
-    leaked = sorted({c.id for c in complexes} & test_ids)
-    if leaked:
-        raise InputError(root, f"training complexes overlap the PoseBusters V2 test set: {leaked[:5]}")
+    check_no_test_complexes([c.id for c in complexes], root, root, required=True)
     return complexes
 
 
-def check_no_test_complexes(names: Sequence[str], source: object, data_root: str | Path | None = None) -> None:
+def check_no_test_complexes(names: Sequence[str], source: object, data_root: str | Path | None = None, *,
+                            required: bool = False) -> None:
     """InputError if any complex (by PDB code, so another ligand of the same entry counts too) is in the
     PoseBusters V2 test set; a check on every cache that training reads, whatever built it (e.g. a PDBBind
-    layout). Without the data folder's split files there is nothing to check against."""
+    layout). Without the data folder's split files there is nothing to check against: that passes, unless
+    `required` (choosing the training complexes from that very folder)."""
     from discodock.evaluation.datasets import default_data_root, read_ids
 
     ids_path = (Path(data_root) if data_root is not None else default_data_root()) / "splits" / "posebusters_v2_308_ids.txt"
     if not ids_path.is_file():
+        if required:
+            raise InputError(ids_path, "not found: cannot check that the training complexes leave the test set out")
         return
     test_codes = {i.split("_")[0].lower() for i in read_ids(ids_path)}
     leaked = sorted(n for n in names if str(n).split("_")[0].lower() in test_codes)

@@ -143,6 +143,8 @@ def test_a_cache_holding_a_test_complex_is_refused_whoever_built_it(tmp_path):
     with pytest.raises(InputError, match="cache.pt: holds 2 PoseBusters V2 test complexes: 5sak, 7XYZ_QQQ"):
         check_no_test_complexes(["1abc_LIG", "5sak", "7XYZ_QQQ"], "cache.pt", data_root=tmp_path)  # PDB codes
     check_no_test_complexes(["5sak"], "cache.pt", data_root=tmp_path / "absent")  # nothing to check against
+    with pytest.raises(InputError, match="posebusters_v2_308_ids.txt: not found"):  # unless the check is required
+        check_no_test_complexes(["5sak"], "cache.pt", data_root=tmp_path / "absent", required=True)
 
 
 def test_feature_columns_must_fit_the_model_vocabularies():
