@@ -164,7 +164,9 @@ def default_method_name(weights: str | Path, temperature: str | None, pockets: i
 
 def method_name(method: str, ranking: str, vina_box: str = "poses") -> str:
     """Row label: the model's name, '+vina', '+vina-opt' or '+vina-refine' when its poses are ranked by Vina score,
-    then '-pocket' when Vina's box was the pocket's."""
+    then '-pocket' when Vina's box was the given pocket's (`--vina-box pocket`). Rows of `--pockets K` runs
+    ('disco-pocketsK+vina-refine') rank each found pocket's poses in that pocket's box, whatever `--vina-box`
+    says: their '-pocketsK' tells it, and the label stays what the blind-pockets study reads."""
     if ranking == "confidence":
         return method
     return f"{method}+{ranking}" + ("-pocket" if vina_box == "pocket" else "")
