@@ -3,8 +3,11 @@
     python benchmarks/validate_run.py runs/gpu/disco_pocket_g64 runs/gpu/twin_pocket_g64 \
         --out benchmarks/results/gpu_burst_2026-11-27/validation_ema_vs_raw.csv
 
-The EMA row repeats the run's own last validation (same split, same seeded noisings and Gumbel draws);
-the raw row puts the optimiser's weights in the EMA's place. A large gap says the EMA still carries
+The EMA row repeats the run's own validation at the checkpoint's step (same split, same seeded noisings;
+DisCo's Gumbel draws come from a generator on the validating device, so a run validated on a GPU differs
+slightly here: 0.9579 vs the logged 0.9574 for the burst's DisCo run). `last.ckpt` is the last step, which
+a time cap can put after the last validation; a run exports its best validation (`best.ckpt`) instead.
+The raw row puts the optimiser's weights in the EMA's place. A large gap says the EMA still carries
 early weights: a short run trained without `score.ema_warmup` (`discodock.core.ema`).
 """
 

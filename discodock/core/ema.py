@@ -38,7 +38,8 @@ class EMAUpdate:
         # AveragedModel copies the weights on its first update and calls this from the second on, with
         # num_averaged = updates so far (>= 1)
         if torch.is_floating_point(ema_params[0]):
-            d = ema_decay_at(self.decay, float(num_averaged), self.warmup)
+            # float(num_averaged) waits for the GPU: read it only when the warm-up needs it
+            d = ema_decay_at(self.decay, float(num_averaged)) if self.warmup else self.decay
             torch._foreach_lerp_(ema_params, params, 1.0 - d)
         else:
             for e, p in zip(ema_params, params):
