@@ -21,8 +21,8 @@ interval over complexes, and the Wilcoxon signed-rank test of those differences.
     # analyse (seed 0 = the rows `disco` and `twin` of the committed benchmark)
     python benchmarks/seed_study.py --rows benchmarks/results/posebusters_v2.csv runs/seeds/bench_*/posebusters_v2.csv
     python benchmarks/seed_study.py --rows benchmarks/results/seed_study_rows.csv   # again, from the committed rows
-    # top-1 after Vina refinement: the seeds' `--vina-rank refine` benchmark runs, appended to the committed
-    # rows as disco_s1+vina-refine etc. (command in benchmarks/append_rows.py's docstring; not complete yet)
+    # top-1 after Vina refinement: the seeds' `--vina-rank refine` benchmark runs (method disco-s1 etc.), appended
+    # to the committed rows as disco_s1+vina-refine etc. (command in benchmarks/append_rows.py's docstring)
     python benchmarks/seed_study.py --ranking vina-refine --rows benchmarks/results/posebusters_v2.csv \
         --out-prefix benchmarks/results/seed_study_refine
 """
