@@ -80,10 +80,10 @@ def main() -> None:
         sys.exit("cuda_check: no CUDA device here")
     gpu = args.device
     torch.set_num_threads(4)
-    name = torch.cuda.get_device_name(0) if gpu == "cuda" else gpu
-    report: dict = {"device": name, "torch": torch.__version__, "complexes": []}
+    device_name = torch.cuda.get_device_name(0) if gpu == "cuda" else gpu
+    report: dict = {"device": device_name, "torch": torch.__version__, "complexes": []}
     failed = False
-    bundles = {name: {d: load_models(name, device=d) for d in ("cpu", gpu)} for name in ("twin-pocket", "disco-pocket")}
+    bundles = {b: {d: load_models(b, device=d) for d in ("cpu", gpu)} for b in ("twin-pocket", "disco-pocket")}
     radius = bundles["twin-pocket"]["cpu"].pocket_radius
     warm_up = pocket_complexes(args.cache, args.ids, 1, radius)[0][0]
     for by_device in bundles.values():  # so that the first complex's seconds hold no start-up costs
