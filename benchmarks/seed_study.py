@@ -21,6 +21,11 @@ interval over complexes, and the Wilcoxon signed-rank test of those differences.
     # analyse (seed 0 = the rows `disco` and `twin` of the committed benchmark)
     python benchmarks/seed_study.py --rows benchmarks/results/posebusters_v2.csv runs/seeds/bench_*/posebusters_v2.csv
     python benchmarks/seed_study.py --rows benchmarks/results/seed_study_rows.csv   # again, from the committed rows
+    # the committed plain rows are now those of the fixed code: seed 0's `disco`/`twin` rows of the benchmark and
+    # the plain rows `disco-s1` ... of the seeds' refine runs (below), appended with
+    #   append_rows.py --source benchmarks/results/posebusters_v2.csv --only disco twin --target <rows> --expect 308
+    #       --retire disco=disco-oldrot twin=twin-oldrot disco_s1=disco_s1-oldrot ...   (the earlier rows, kept)
+    #   append_rows.py --source runs/v2_seed1f_disco/posebusters_v2.csv --only disco-s1 --rename disco-s1=disco_s1 ...
     # top-1 after Vina refinement: the seeds' `--vina-rank refine` benchmark runs (method disco-s1 etc.), appended
     # to the committed rows as disco_s1+vina-refine etc. (command in benchmarks/append_rows.py's docstring)
     python benchmarks/seed_study.py --ranking vina-refine --rows benchmarks/results/posebusters_v2.csv \
