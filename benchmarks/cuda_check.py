@@ -28,6 +28,7 @@ import torch  # noqa: E402
 from discodock.atomic import atomic_open  # noqa: E402
 from discodock.evaluation.datasets import read_ids  # noqa: E402
 from discodock.sampling import rank_poses, sample_poses  # noqa: E402
+from discodock.training.confidence_data import pose_rmsd  # noqa: E402
 from discodock.training.dataset import load_cache_items, pocket_crop  # noqa: E402
 from discodock.weights import load_models  # noqa: E402
 
@@ -44,10 +45,6 @@ def pocket_complexes(cache: Path, ids_file: Path, count: int, radius: float) -> 
         center = item.crystal_pos.mean(dim=0)
         out.append((pocket_crop(item.graph, center, radius), item.crystal_pos - center))
     return out
-
-
-def rmsd(poses: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    return ((poses - reference) ** 2).sum(-1).mean(-1).sqrt()
 
 
 def dock(models, graph, device: str, samples: int, steps: int) -> tuple[torch.Tensor | None, float]:
@@ -97,14 +94,14 @@ def main() -> None:
         if cpu_poses is None or gpu_poses is None:
             row[f"twin_cpu_vs_{gpu}_max_rmsd"] = row["confidence_max_abs_diff"] = float("nan")  # fails below
         else:
-            row[f"twin_cpu_vs_{gpu}_max_rmsd"] = float(rmsd(cpu_poses, gpu_poses).max())
+            row[f"twin_cpu_vs_{gpu}_max_rmsd"] = float(pose_rmsd(cpu_poses, gpu_poses).max())
             scores = {d: rank_poses(twin[d].confidence, graph, cpu_poses, device=d).cpu() for d in ("cpu", gpu)}
             row["confidence_max_abs_diff"] = float((scores["cpu"] - scores[gpu]).abs().max())
         disco = bundles["disco-pocket"]
         for d in ("cpu", gpu):
             poses, row[f"disco_{d}_s"] = dock(disco[d], graph, d, args.samples, args.steps)
             row[f"disco_{d}_finite"] = poses is not None
-            row[f"disco_{d}_within_2A"] = float((rmsd(poses, crystal) < 2.0).float().mean()) if poses is not None else float("nan")
+            row[f"disco_{d}_within_2A"] = float((pose_rmsd(poses, crystal) < 2.0).float().mean()) if poses is not None else float("nan")
         ok = (row[f"twin_cpu_vs_{gpu}_max_rmsd"] <= args.tolerance and row["confidence_max_abs_diff"] <= 1e-2
               and row["disco_cpu_finite"] and row[f"disco_{gpu}_finite"])
         row["ok"] = ok

@@ -3,8 +3,9 @@
     W_ema ← d·W_ema + (1 − d)·W,    d = min(decay, (1 + n) / (10 + n))  after n updates (warm-up)
 
 Without the warm-up a short run exports a large share of its first weights: after n steps the
-weights of the first step (about the random initialisation) still hold decay^n of the average (0.999^921 = 0.40 for a 921-step GPU burst, whose
-exported EMA validated at 0.96 where its raw weights gave 0.79). The toy, the image model and the
+weights of the first step (about the random initialisation) still hold decay^n of the average
+(0.999^921 = 0.40 for a 921-step GPU burst, whose exported EMA validated at 0.96 where its raw weights
+gave 0.79). The toy, the image model and the
 docking score model all use this one rule; docking turns the warm-up on per config (`ema_warmup`) so
 that the committed recipes still train what they trained.
 """
