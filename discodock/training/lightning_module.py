@@ -64,6 +64,10 @@ class _Stage(pl.LightningModule):
     def transfer_batch_to_device(self, batch, device, dataloader_idx):
         return move_to(batch, device)
 
+    def _trained_nets(self) -> nn.ModuleDict:
+        """The networks the EMA averages, keyed as in its copy (a view: building it registers nothing on self)."""
+        return nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
+
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
@@ -146,8 +150,7 @@ class DockingModule(_Stage):
         mcfg = self.cfg.model
         self.score_model = ScoreModel(mcfg)
         self.encoder = PoseModeEncoder(mcfg) if mcfg.has_latents else None
-        nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
-        self.ema = AveragedModel(nets, multi_avg_fn=EMAUpdate(self.stage.ema_decay, warmup=self.stage.ema_warmup), use_buffers=True)
+        self.ema = AveragedModel(self._trained_nets(), multi_avg_fn=EMAUpdate(self.stage.ema_decay, warmup=self.stage.ema_warmup), use_buffers=True)
         self.ema.requires_grad_(False)  # updated by averaging only (and ignored by DDP)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
@@ -184,8 +187,7 @@ class DockingModule(_Stage):
             self.compile_networks()
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
-        nets = nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
-        self.ema.update_parameters(nets)
+        self.ema.update_parameters(self._trained_nets())
 
     def validation_step(self, batch: TrainBatch, batch_idx: int) -> None:
         score_model, encoder = self.ema_nets()
