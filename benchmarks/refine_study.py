@@ -12,6 +12,16 @@ minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains o
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models benchmarks/seed_bundles/disco_pocket_s1.pt \
         --label disco-pocket-s1    # and twin_pocket_s1 / twin-pocket-s1, seed 2 likewise (DisCo vs twin per seed)
     python benchmarks/refine_study.py --summarize
+
+The pocket bundles retrained on single-bond torsions against the seed-0 bundles they replaced, all with the
+code of 28 Nov 2026 (rows `*-pocket-f2` were made from runs/*_pocket_f2/bundle.pt, since shipped as
+`disco-pocket` / `twin-pocket`; the seed-0 rows from the bundles then shipped, now in benchmarks/seed_bundles/):
+
+    F2=benchmarks/results/refine_study_f2.csv
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket --label disco-pocket-f2 --out $F2
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models benchmarks/seed_bundles/disco_pocket_s0.pt \
+        --label disco-pocket-s0 --out $F2    # twin likewise
+    python benchmarks/refine_study.py --summarize --out $F2
 """
 
 from __future__ import annotations
@@ -62,25 +72,34 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-# DisCo against its twin, one pair of row labels per training seed (seeds 1 and 2: benchmarks/seed_bundles/)
-SEED_PAIRS = {0: ("disco-pocket", "twin-pocket"), 1: ("disco-pocket-s1", "twin-pocket-s1"),
-              2: ("disco-pocket-s2", "twin-pocket-s2")}
+# (a, b) pairs of row labels compared per complex: DisCo against its twin for each training seed
+# (benchmarks/seed_bundles/) and for the pair retrained on single-bond torsions (`*-f2`, shipped since 28 Nov
+# 2026), and each retrained model against the seed-0 bundle it replaced
+PAIRS = {
+    "seed 0": ("disco-pocket", "twin-pocket"),  # refine_study.csv: the bundles shipped then (now seed_bundles/*_s0.pt)
+    "seed 1": ("disco-pocket-s1", "twin-pocket-s1"),
+    "seed 2": ("disco-pocket-s2", "twin-pocket-s2"),
+    "seed 0, rerun": ("disco-pocket-s0", "twin-pocket-s0"),
+    "retrained": ("disco-pocket-f2", "twin-pocket-f2"),
+    "DisCo: retrained vs seed 0": ("disco-pocket-f2", "disco-pocket-s0"),
+    "twin: retrained vs seed 0": ("twin-pocket-f2", "twin-pocket-s0"),
+}
 
 
-def compare_seeds(rows: pd.DataFrame, ranking: str = "vina-refine") -> pd.DataFrame:
-    """Per training seed whose two models have rows: DisCo vs twin top-1 success under `ranking`, paired
-    per complex (exact McNemar), on the complexes both have."""
+def compare_pairs(rows: pd.DataFrame, ranking: str = "vina-refine") -> pd.DataFrame:
+    """Per pair of PAIRS whose two models both have rows: top-1 success under `ranking`, paired per complex
+    (exact McNemar), on the complexes both have."""
     from discodock.evaluation.metrics import SUCCESS_THRESHOLD, mcnemar_exact
 
     top1 = rows[rows["ranking"] == ranking].pivot(index="id", columns="model", values="top1_rmsd")
     out = []
-    for seed, (disco, twin) in SEED_PAIRS.items():
-        if disco not in top1 or twin not in top1:
+    for pair, (a, b) in PAIRS.items():
+        if a not in top1 or b not in top1:
             continue
-        hits = top1[[disco, twin]].dropna() < SUCCESS_THRESHOLD
-        test = mcnemar_exact(hits[disco], hits[twin])
-        out.append({"seed": seed, "n": test["n"], "disco_success": hits[disco].mean(),
-                    "twin_success": hits[twin].mean(), "only_disco": test["only_a"], "only_twin": test["only_b"],
+        hits = top1[[a, b]].dropna() < SUCCESS_THRESHOLD
+        test = mcnemar_exact(hits[a], hits[b])
+        out.append({"pair": pair, "a": a, "b": b, "n": test["n"], "a_success": hits[a].mean(),
+                    "b_success": hits[b].mean(), "only_a": test["only_a"], "only_b": test["only_b"],
                     "p_value": test["p_value"]})
     return pd.DataFrame(out)
 
@@ -100,9 +119,9 @@ def main() -> None:
     summary = summarize(rows)
     atomic_write_text(args.out.with_name(args.out.stem + "_summary.csv"), summary.to_csv(index=False))
     print(summary.to_string(index=False))
-    seeds = compare_seeds(rows)
-    atomic_write_text(args.out.with_name(args.out.stem + "_seeds.csv"), seeds.to_csv(index=False))
-    print(seeds.to_string(index=False))
+    pairs = compare_pairs(rows)
+    atomic_write_text(args.out.with_name(args.out.stem + "_pairs.csv"), pairs.to_csv(index=False))
+    print(pairs.to_string(index=False))
     print(json.dumps({"config": str(args.config.relative_to(REPO)), "refine": asdict(RefineSettings())}))
 
 

@@ -155,9 +155,9 @@ def sampling_study_table() -> str | None:
     })
 
 
-def refine_study_table() -> str | None:
+def refine_study_table(name: str = "refine_study_summary.csv") -> str | None:
     """Vina Monte-Carlo refinement against plain minimisation, paired per complex, off the test set."""
-    return csv_table("refine_study_summary.csv", lambda r: {
+    return csv_table(name, lambda r: {
         "model": r.model, "ranking": r.ranking, "n": r.n,
         "top-1 < 2 Å": percent_ci(r.top1_success, r.ci_low, r.ci_high),
         "best of 40 < 2 Å": f"{100 * r.oracle_success:.1f} %",
@@ -167,12 +167,13 @@ def refine_study_table() -> str | None:
     })
 
 
-def refine_seeds_table() -> str | None:
-    """DisCo vs its twin under --vina-rank refine, per training seed, paired per complex, off the test set."""
-    return csv_table("refine_study_seeds.csv", lambda r: {
-        "seed": int(r.seed), "complexes": int(r.n),
-        "top-1 < 2 Å DisCo / twin": f"{100 * r.disco_success:.1f} % / {100 * r.twin_success:.1f} %",
-        "only DisCo / only twin": f"{int(r.only_disco)} / {int(r.only_twin)}", "McNemar p": p_value(r.p_value),
+def refine_pairs_table(name: str = "refine_study_pairs.csv") -> str | None:
+    """Pairs of models under --vina-rank refine (DisCo vs twin per training seed; retrained vs replaced), paired
+    per complex, off the test set."""
+    return csv_table(name, lambda r: {
+        "pair": r.pair, "a / b": f"{r.a} / {r.b}", "complexes": int(r.n),
+        "top-1 < 2 Å a / b": f"{100 * r.a_success:.1f} % / {100 * r.b_success:.1f} %",
+        "only a / only b": f"{int(r.only_a)} / {int(r.only_b)}", "McNemar p": p_value(r.p_value),
     })
 
 
@@ -324,7 +325,10 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
      sampling_study_table),
     ("### Docking: Vina Monte-Carlo refinement (validation split + time-split complexes)", refine_study_table),
     ("### Docking: DisCo vs twin under refinement, per training seed (validation split + time-split complexes)",
-     refine_seeds_table),
+     refine_pairs_table),
+    ("### Docking: the pocket bundles retrained on single-bond torsions (validation split + time-split complexes, "
+     "code of 28 Nov 2026)", partial(refine_study_table, "refine_study_f2_summary.csv")),
+    ("", partial(refine_pairs_table, "refine_study_f2_pairs.csv")),
     ("### Docking: how much refinement (DisCo; validation split + time-split complexes)", refine_settings_table),
     ("### Docking: what Vina docks and we miss (PoseBusters V2, pocket, top-1 < 2 Å)", vina_misses_table),
     ("### Docking: our refined top pose pooled with Vina's, by Vina score (validation split + time-split complexes)",

@@ -1,11 +1,12 @@
 """DisCo vs its no-latent twin over several training seeds: is the gap larger than seed noise?
 
-The shipped pocket bundles are seed 0. Seeds 1 and 2 retrain both score models (and DisCo's prior)
-with the same config, data, split and step budget, only `seed` changed, then sample PoseBusters V2
-plainly (pocket mode, 40 x 20). Without a confidence stage their sample order is arbitrary, so the
-plain study compares what the score models sample, not a ranking: best of 40 < 2 Å ("oracle") and the
-best-of-40 RMSD. `--ranking vina-refine` compares the top-1 pose after Vina's minimisation and
-refinement (rows `<method>+vina-refine`, ranked by Vina score, so no confidence model is needed).
+Seed 0 is the pocket pair shipped until 28 Nov 2026 (`benchmarks/seed_bundles/*_pocket_s0.pt`). Seeds 1
+and 2 retrain both score models (and DisCo's prior) with the same config, data, split and step budget,
+only `seed` changed, then sample PoseBusters V2 plainly (pocket mode, 40 x 20). Without a confidence stage
+their sample order is arbitrary, so the plain study compares what the score models sample, not a ranking:
+best of 40 < 2 Å ("oracle") and the best-of-40 RMSD. `--ranking vina-refine` compares the top-1 pose after
+Vina's minimisation and refinement (rows `<method>+vina-refine`, ranked by Vina score, so no confidence
+model is needed).
 
 Per seed: success with its Wilson interval, the exact McNemar test (DisCo vs twin of that seed) and
 the Wilcoxon signed-rank test of the best-of-40 RMSD. Pooled over seeds, with complexes as the units:
@@ -52,7 +53,7 @@ RANKINGS = {"plain": ("", "oracle_rmsd", "oracle"), "vina-refine": ("+vina-refin
 
 
 def method_pattern(ranking: str = "plain") -> re.Pattern:
-    """`disco` / `twin` are seed 0 (the shipped bundles); `disco_s1`, `twin_s2`, ... the retrained seeds;
+    """`disco` / `twin` are seed 0 (`benchmarks/seed_bundles/*_pocket_s0.pt`); `disco_s1`, `twin_s2`, ... the retrained seeds;
     each followed by the ranking's suffix."""
     suffix = re.escape(RANKINGS[ranking][0])
     return re.compile(rf"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?{suffix}$")

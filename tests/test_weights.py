@@ -58,9 +58,10 @@ SEED_BUNDLES = sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "see
 
 
 @pytest.mark.parametrize("path", SEED_BUNDLES, ids=[p.stem for p in SEED_BUNDLES])
-def test_seed_study_bundles_load_as_pocket_models_without_a_ranker(path):
+def test_seed_study_bundles_load_as_pocket_models(path):
     models = load_models(path)
-    assert models.mode == "pocket" and models.confidence is None  # study bundles: no confidence stage
+    shipped_before = path.stem in ("disco_pocket_s0", "twin_pocket_s0")  # the pair shipped until 28 Nov 2026
+    assert models.mode == "pocket" and (models.confidence is not None) == shipped_before  # others: no ranker
     assert (models.prior is None) == path.stem.startswith("twin")
     assert models.config.latent_mode == ("codebook" if "codebook" in path.stem else
                                          "none" if path.stem.startswith("twin") else "pointer")
@@ -68,7 +69,9 @@ def test_seed_study_bundles_load_as_pocket_models_without_a_ranker(path):
 
 
 def test_the_seed_study_has_its_bundles():
-    assert len(SEED_BUNDLES) == 5  # seeds 1 and 2 of DisCo and the twin, and the codebook variant (seed 0)
+    # seeds 0, 1 and 2 of DisCo and the twin, and the codebook variant (seed 0)
+    assert sorted(p.stem for p in SEED_BUNDLES) == sorted(
+        [f"{m}_pocket_s{seed}" for m in ("disco", "twin") for seed in (0, 1, 2)] + ["disco_codebook_pocket_s0"])
 
 
 def test_update_metadata_adds_a_caveat_and_keeps_the_weights(tmp_path):

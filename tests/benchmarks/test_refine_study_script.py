@@ -27,7 +27,7 @@ def test_summary_pairs_refined_with_minimised_tops(script):
     assert summary.loc["vina-refine", "median_seconds"] == 22.0 and (summary["n"] == 3).all()
 
 
-def test_seeds_pair_disco_with_its_twin_per_seed(script):
+def test_pairs_compare_disco_with_its_twin_per_seed(script):
     ids = ["a", "b", "c"]
     refine = {"disco-pocket": [1.0, 1.0, 5.0], "twin-pocket": [3.0, 1.0, 5.0],
               "disco-pocket-s1": [3.0, 3.0, 1.0], "twin-pocket-s1": [1.0, 3.0, 1.0],
@@ -35,8 +35,18 @@ def test_seeds_pair_disco_with_its_twin_per_seed(script):
     rows = pd.DataFrame([{"id": i, "model": m, "ranking": "vina-refine", "top1_rmsd": r}
                          for m, rmsds in refine.items() for i, r in zip(ids, rmsds)]
                         + [{"id": "a", "model": "twin-pocket", "ranking": "vina-opt", "top1_rmsd": 0.5}])
-    seeds = script.compare_seeds(rows).set_index("seed")
-    assert list(seeds.index) == [0, 1]
-    assert (seeds.loc[0, "only_disco"], seeds.loc[0, "only_twin"]) == (1, 0)  # vina-opt rows are not counted
-    assert (seeds.loc[1, "only_disco"], seeds.loc[1, "only_twin"]) == (0, 1)
-    assert seeds.loc[0, "disco_success"] == pytest.approx(2 / 3) and (seeds["n"] == 3).all()
+    pairs = script.compare_pairs(rows).set_index("pair")
+    assert list(pairs.index) == ["seed 0", "seed 1"]
+    assert (pairs.loc["seed 0", "only_a"], pairs.loc["seed 0", "only_b"]) == (1, 0)  # vina-opt rows are not counted
+    assert (pairs.loc["seed 1", "only_a"], pairs.loc["seed 1", "only_b"]) == (0, 1)
+    assert pairs.loc["seed 0", "a_success"] == pytest.approx(2 / 3) and (pairs["n"] == 3).all()
+
+
+def test_pairs_compare_retrained_models_on_shared_complexes_only(script):
+    refine = {"disco-pocket-f2": {"a": 1.0, "b": 3.0, "c": 1.0}, "disco-pocket-s0": {"a": 3.0, "b": 3.0}}
+    rows = pd.DataFrame([{"id": i, "model": m, "ranking": "vina-refine", "top1_rmsd": r}
+                         for m, by_id in refine.items() for i, r in by_id.items()])
+    pairs = script.compare_pairs(rows).set_index("pair")
+    assert list(pairs.index) == ["DisCo: retrained vs seed 0"]
+    row = pairs.loc["DisCo: retrained vs seed 0"]
+    assert (row["a"], row["b"], row["n"], row["only_a"], row["only_b"]) == ("disco-pocket-f2", "disco-pocket-s0", 2, 1, 0)
