@@ -4,7 +4,7 @@ Complexes: the studies' validation split + time-split complexes (never the test 
 `discodock benchmark` runs, one per set (the split's ids per set in runs/pockets_val/*_ids.txt):
 
     for s in train_pool posebusters_v1_only timesplit_subset; do      # --ids runs/pockets_val/<s>_ids.txt
-      discodock benchmark --set $s --ids ... --mode blind --pockets 3 --weights disco-pocket \
+      discodock benchmark --set $s --ids ... --mode blind --pockets 3 --weights benchmarks/seed_bundles/disco_pocket_s0.pt \
           --vina-rank refine --threads 1 --out runs/pockets_val/out
       discodock benchmark --set $s --ids ... --mode blind --weights disco --vina-rank refine \
           --threads 1 --out runs/pockets_val/out
@@ -13,7 +13,8 @@ Complexes: the studies' validation split + time-split complexes (never the test 
     python benchmarks/blind_pockets_study.py --rows benchmarks/results/blind_pockets_study_rows.csv  # from the committed rows
 
 The pocket-given reference is `refine_study.csv`'s `disco-pocket-boxpocket` (the same model, Vina in the
-pocket's box, as each found pocket's box here). Per method: top-1 and best-of-N success at 2 Å on the
+pocket's box, as each found pocket's box here). The committed rows were made when that model was shipped as
+`disco-pocket` (now `benchmarks/seed_bundles/disco_pocket_s0.pt`; `--pockets 3` docks with the retrained `disco-pocket` since 28 Nov 2026). Per method: top-1 and best-of-N success at 2 Å on the
 complexes every method has, and the exact McNemar tests of each against the pocket-given rows and
 against the blind model.
 """

@@ -3,7 +3,12 @@
 Where along the diffusion does the model help? A part's loss is 1 for a zero prediction (DiffDock's
 normalisation), so a value near 1 at small t means the final refinement is not learned.
 
-    python benchmarks/loss_by_time.py --weights twin-pocket --out benchmarks/results/loss_by_time_twin_pocket.csv
+    python benchmarks/loss_by_time.py --weights benchmarks/seed_bundles/twin_pocket_s0.pt \
+        --out benchmarks/results/loss_by_time_twin_pocket.csv
+
+(The committed loss_by_time_{twin,disco}_pocket.csv were made with the pocket pair then shipped as
+`twin-pocket` / `disco-pocket`, now `benchmarks/seed_bundles/*_pocket_s0.pt`; its retrained successor ships
+under those names since 28 Nov 2026.)
 
 Uses the training config stored in the bundle (cache, split, pocket crop); the noise of each (complex, t)
 is seeded, so DisCo and its twin see the same noisy poses. DisCo is scored with the null latent (a bundle

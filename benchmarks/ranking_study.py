@@ -67,6 +67,35 @@ def finished(out: Path, keys: list[str]) -> set[tuple]:
     return set(zip(*(previous[k] for k in keys)))
 
 
+def weights_record_path(out: Path) -> Path:
+    """`<out stem>_weights.json` beside a study CSV: each row label's weights (name and networks_sha256)."""
+    return out.with_name(out.stem + "_weights.json")
+
+
+def check_label_weights(out: Path, label: str, weights: str) -> None:
+    """Study rows are keyed by label, not by weights, so a resumed run must use the weights its label's rows
+    were made with (a shipped name such as `disco-pocket` can change: on 28 Nov 2026 it did). The labels' weights
+    are recorded beside the CSV; a label recorded with other weights, or with rows in the CSV from before labels
+    were recorded, is refused (SystemExit naming the file): name new rows with `--label` or write to another
+    `--out`. A new label is recorded."""
+    from discodock.atomic import atomic_write_text
+    from discodock.weights import networks_sha256, resolve_weights
+
+    record_path = weights_record_path(out)
+    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    sha = networks_sha256(resolve_weights(weights))
+    if label in record:
+        if record[label]["networks_sha256"] != sha:
+            raise SystemExit(f"{out}: rows labelled {label!r} were made with other weights "
+                             f"({record[label]['weights']}, {record_path.name}); give --label or --out")
+        return
+    if label in {model for _, model in finished(out, ["id", "model"])}:
+        raise SystemExit(f"{out}: has rows labelled {label!r} from before {record_path.name} recorded weights, "
+                         "so which weights made them is not known here; give --label or --out")
+    record[label] = {"weights": str(weights), "networks_sha256": sha}
+    atomic_write_text(record_path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
 def append_rows(out: Path, table: pd.DataFrame) -> None:
     """Append rows to the study CSV in one write (header only for a new file), so a rerun resumes."""
     text = table.to_csv(header=not out.is_file(), index=False)
@@ -91,6 +120,7 @@ def run_study(args: argparse.Namespace, study_one, columns: list[str], describe)
     for weights in args.models:
         models = load_models(weights)
         name = args.label or weights
+        check_label_weights(args.out, name, weights)
         for paths in complexes:
             if (paths.id, name) in done:
                 continue

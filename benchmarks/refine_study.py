@@ -7,11 +7,16 @@ and write the benchmark's rows for two rankings of the same samples: 'vina-opt' 
 minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains of
 `discodock.refine`, default settings). Resumable: rows are appended per complex and model.
 
-    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket
+    OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models disco-pocket   # rows `disco-pocket`: see below
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models twin-pocket --steps 0 --label prior  # no denoising
     OMP_NUM_THREADS=1 python benchmarks/refine_study.py --models benchmarks/seed_bundles/disco_pocket_s1.pt \
         --label disco-pocket-s1    # and twin_pocket_s1 / twin-pocket-s1, seed 2 likewise (DisCo vs twin per seed)
     python benchmarks/refine_study.py --summarize
+
+The committed rows of refine_study.csv named `disco-pocket`, `twin-pocket` (and their `-rotfix`, `-boxpocket`
+variants, and `prior`) were made with the pocket pair shipped under those names until 28 Nov 2026, now
+benchmarks/seed_bundles/*_pocket_s0.pt. Study CSVs now record each row label's weights beside them
+(`<out>_weights.json`) and refuse a label whose rows came from other weights, or from before the record.
 
 The pocket bundles retrained on single-bond torsions against the seed-0 bundles they replaced, all with the
 code of 28 Nov 2026 (rows `*-pocket-f2` were made from runs/*_pocket_f2/bundle.pt, since shipped as

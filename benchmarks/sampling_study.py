@@ -28,7 +28,8 @@ from discodock.sampling import LowTemperature
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from ranking_study import append_rows, finished, study_complexes, study_parser  # noqa: E402  (same complexes)
+from ranking_study import (  # noqa: E402  (same complexes)
+    append_rows, check_label_weights, finished, study_complexes, study_parser)
 
 COLUMNS = ["preset", "model", "vina_box", "id", "top1_rmsd", "oracle_rmsd", "share_below_2", "top1_opt_rmsd",
            "oracle_opt_rmsd", "share_opt_below_2", "seconds"]
@@ -91,6 +92,7 @@ def main() -> None:
         done = finished(args.out, ["preset", "vina_box", "model", "id"])
         for name in args.models:
             models = load_models(name)
+            check_label_weights(args.out, name, name)
             for preset, vina_box in itertools.product(args.presets, args.vina_box):
                 for paths in complexes:
                     if (preset, vina_box, name, paths.id) in done:

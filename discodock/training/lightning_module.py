@@ -64,10 +64,6 @@ class _Stage(pl.LightningModule):
     def transfer_batch_to_device(self, batch, device, dataloader_idx):
         return move_to(batch, device)
 
-    def _trained_nets(self) -> nn.ModuleDict:
-        """The networks the EMA averages, keyed as in its copy (a view: building it registers nothing on self)."""
-        return nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
-
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
@@ -150,8 +146,13 @@ class DockingModule(_Stage):
         mcfg = self.cfg.model
         self.score_model = ScoreModel(mcfg)
         self.encoder = PoseModeEncoder(mcfg) if mcfg.has_latents else None
-        self.ema = AveragedModel(self._trained_nets(), multi_avg_fn=EMAUpdate(self.stage.ema_decay, warmup=self.stage.ema_warmup), use_buffers=True)
+        self.ema = AveragedModel(self._trained_nets(), use_buffers=True,
+                                 multi_avg_fn=EMAUpdate(self.stage.ema_decay, warmup=self.stage.ema_warmup))
         self.ema.requires_grad_(False)  # updated by averaging only (and ignored by DDP)
+
+    def _trained_nets(self) -> nn.ModuleDict:
+        """The networks the EMA averages, keyed as in its copy (a view: building it registers nothing on self)."""
+        return nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         nets = [self.score_model] + ([self.encoder] if self.encoder is not None else [])

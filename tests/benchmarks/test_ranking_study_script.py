@@ -76,3 +76,35 @@ def test_run_study_labels_shards_and_resumes(script, tmp_path, monkeypatch):
     two = script.study_parser("test", "study.csv").parse_args(["--models", "a", "b", "--label", "x"])
     with pytest.raises(SystemExit, match="one --models"):
         script.run_study(two, study_one, ["id", "model", "rmsd"], lambda table: "ok")
+
+
+def _tiny_bundle(path, seed: int):
+    import torch
+
+    from discodock.model import ModelConfig, ScoreModel
+    from discodock.weights import save_bundle
+
+    torch.manual_seed(seed)
+    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
+    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode="pocket", pocket_radius=15.0)
+    return str(path)
+
+
+def test_a_label_keeps_the_weights_its_rows_were_made_with(script, tmp_path):
+    out = tmp_path / "study.csv"
+    first, other = _tiny_bundle(tmp_path / "a.pt", 0), _tiny_bundle(tmp_path / "b.pt", 1)
+    script.check_label_weights(out, "m", first)  # a new label is recorded
+    script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["m"]}))
+    script.check_label_weights(out, "m", first)  # same weights: the run resumes
+    with pytest.raises(SystemExit, match="study.csv: rows labelled 'm' were made with other weights"):
+        script.check_label_weights(out, "m", other)
+    script.check_label_weights(out, "n", other)  # another label for the other weights
+    assert set(script.weights_record_path(out).read_text().split('"')) >= {"m", "n"}
+
+
+def test_rows_from_before_the_record_are_refused(script, tmp_path):
+    out = tmp_path / "old.csv"
+    script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["disco-pocket"]}))  # no record beside it
+    with pytest.raises(SystemExit, match="old.csv: has rows labelled 'disco-pocket' from before"):
+        script.check_label_weights(out, "disco-pocket", _tiny_bundle(tmp_path / "a.pt", 0))
+    assert not script.weights_record_path(out).exists()
