@@ -227,7 +227,8 @@ def blind_pockets_table() -> str | None:
     })
 
 
-def vina_misses_table(methods: tuple[str, ...] = ("disco+vina-refine", "twin+vina-refine")) -> str | None:
+def vina_misses_table(methods: tuple[str, ...] = ("disco+vina-refine", "twin+vina-refine", "disco-f2+vina-refine",
+                                                   "twin-f2+vina-refine")) -> str | None:
     """Against Vina's own search (pocket mode, PoseBusters V2), complex by complex at 2 Å: what each
     Vina-ranked method of ours misses that Vina docks, split into ranking misses (a pose of ours within
     2 Å, not ranked first) and search misses (none of our poses within 2 Å)."""

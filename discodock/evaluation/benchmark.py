@@ -29,6 +29,12 @@ ROW_COLUMNS = ["id", "method", "mode", "top1_rmsd", "top5_rmsd", "oracle_rmsd", 
 # Rows named '<model>-oldrot…' were sampled before the rotation-rate fix (commit c96e02b), '<model>-v1…'
 # by the bundles the current ones replaced.
 PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-refine", "twin+vina-refine"),
+                  # the pocket pair retrained on single-bond torsions (shipped since 28 Nov 2026): DisCo vs twin,
+                  # each against the seed-0 model it replaced, and against the random-pose control
+                  ("disco-f2", "twin-f2"), ("disco-f2+vina-refine", "twin-f2+vina-refine"),
+                  ("disco-f2", "disco"), ("twin-f2", "twin"),
+                  ("disco-f2+vina-refine", "disco+vina-refine"), ("twin-f2+vina-refine", "twin+vina-refine"),
+                  ("disco-f2+vina-refine", "prior+vina-refine-pocket"), ("twin-f2+vina-refine", "prior+vina-refine-pocket"),
                   # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
                   ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
                   # the rotation-rate fix: each model after vs before
