@@ -4,8 +4,9 @@ Complexes: the studies' validation split + time-split complexes (never the test 
 `discodock benchmark` runs, one per set (the split's ids per set in runs/pockets_val/*_ids.txt):
 
     for s in train_pool posebusters_v1_only timesplit_subset; do      # --ids runs/pockets_val/<s>_ids.txt
-      discodock benchmark --set $s --ids ... --mode blind --pockets 3 --weights benchmarks/seed_bundles/disco_pocket_s0.pt \
-          --vina-rank refine --threads 1 --out runs/pockets_val/out
+      discodock benchmark --set $s --ids ... --mode blind --pockets 3 \
+          --weights benchmarks/seed_bundles/disco_pocket_s0.pt --vina-rank refine --threads 1 \
+          --out runs/pockets_val/out
       discodock benchmark --set $s --ids ... --mode blind --weights disco --vina-rank refine \
           --threads 1 --out runs/pockets_val/out
     done
@@ -14,9 +15,9 @@ Complexes: the studies' validation split + time-split complexes (never the test 
 
 The pocket-given reference is `refine_study.csv`'s `disco-pocket-boxpocket` (the same model, Vina in the
 pocket's box, as each found pocket's box here). The committed rows were made when that model was shipped as
-`disco-pocket` (now `benchmarks/seed_bundles/disco_pocket_s0.pt`; `--pockets 3` docks with the retrained `disco-pocket` since 28 Nov 2026). Per method: top-1 and best-of-N success at 2 Å on the
-complexes every method has, and the exact McNemar tests of each against the pocket-given rows and
-against the blind model.
+`disco-pocket` (now `benchmarks/seed_bundles/disco_pocket_s0.pt`; `--pockets 3` docks with the retrained
+`disco-pocket` since 28 Nov 2026). Per method: top-1 and best-of-N success at 2 Å on the complexes every
+method has, and the exact McNemar tests of each against the pocket-given rows and against the blind model.
 """
 
 from __future__ import annotations

@@ -9,18 +9,19 @@ pose, and the mean RMSD (the expected top pose of a random pick). The summary pa
 top-pose RMSDs with the first model's (Wilcoxon signed-rank). Nothing here touches PoseBusters.
 
     OMP_NUM_THREADS=1 python benchmarks/confidence_study.py --poses runs/conf_disco_bce/confidence_poses.pt \
-        --model shipped=benchmarks/seed_bundles/disco_pocket_s0.pt --model bce=runs/conf_disco_bce/confidence.ckpt \
-        --model ranking=runs/conf_disco_rank/confidence.ckpt --out benchmarks/results/confidence_study.csv
+        --model shipped=benchmarks/seed_bundles/disco_pocket_s0.pt \
+        --model bce=runs/conf_disco_bce/confidence.ckpt --model ranking=runs/conf_disco_rank/confidence.ckpt \
+        --out benchmarks/results/confidence_study.csv
 
 A model is a bundle (shipped name or path) or a confidence stage's `confidence.ckpt` export.
 RMSDs are the stage's own: heavy atoms in the cached order, no symmetry correction.
 
 The committed `benchmarks/results/confidence_study.csv` compares the DisCo pocket confidence model shipped
-until 28 Nov 2026 (`benchmarks/seed_bundles/disco_pocket_s0.pt`, row `shipped`) with two retrained on 16 sampled + 8 perturbed poses per complex, in groups of 4 poses of one
-complex, 4 complexes per batch, at most 12 epochs, seed 0, without and with the listwise term. Each was
-trained in a run folder holding the score.ckpt and prior.ckpt of `runs/disco_pocket` (the training run
-of the shipped bundle), e.g. for the second (the first drops `ranking_weight` and is named
-conf_disco_bce; it sampled the poses both use):
+until 28 Nov 2026 (`benchmarks/seed_bundles/disco_pocket_s0.pt`, row `shipped`) with two retrained on 16
+sampled + 8 perturbed poses per complex, in groups of 4 poses of one complex, 4 complexes per batch, at most
+12 epochs, seed 0, without and with the listwise term. Each was trained in a run folder holding the
+score.ckpt and prior.ckpt of `runs/disco_pocket` (the training run of the shipped bundle), e.g. for the
+second (the first drops `ranking_weight` and is named conf_disco_bce; it sampled the poses both use):
 
     OMP_NUM_THREADS=1 python benchmarks/train_docking.py --config configs/train_disco_pocket.yaml \
         --accelerator cpu --threads 1 --stages confidence --set name=conf_disco_rank \

@@ -11,11 +11,11 @@ minimisations (the cost that grows with the setting) and its seconds (minimising
 shared sampling left out). Resumable: rows are appended per complex and model.
 
     OMP_NUM_THREADS=1 python benchmarks/refine_settings_study.py --models disco-pocket --shard 1/2   # and 2/2 beside it
-
-(The committed rows `disco-pocket` were made with the pair then shipped under that name, now
-`benchmarks/seed_bundles/disco_pocket_s0.pt`; the study CSVs record each label's weights since 28 Nov 2026 and refuse a label
-made with other weights: `ranking_study.check_label_weights`.)
     python benchmarks/refine_settings_study.py --summarize
+
+The committed rows `disco-pocket` were made with the pair then shipped under that name, now
+`benchmarks/seed_bundles/disco_pocket_s0.pt`; study CSVs record each label's weights since 28 Nov 2026 and
+refuse a label made with other weights (`ranking_study.check_label_weights`).
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ RANKINGS = {"plain": ("", "oracle_rmsd", "oracle"), "vina-refine": ("+vina-refin
 
 
 def method_pattern(ranking: str = "plain") -> re.Pattern:
-    """`disco` / `twin` are seed 0 (`benchmarks/seed_bundles/*_pocket_s0.pt`); `disco_s1`, `twin_s2`, ... the retrained seeds;
-    each followed by the ranking's suffix."""
+    """`disco` / `twin` are seed 0 (`benchmarks/seed_bundles/*_pocket_s0.pt`); `disco_s1`, `twin_s2`, ... the
+    retrained seeds; each followed by the ranking's suffix."""
     suffix = re.escape(RANKINGS[ranking][0])
     return re.compile(rf"^(?P<model>disco|twin)(?:_s(?P<seed>\d+))?{suffix}$")
 

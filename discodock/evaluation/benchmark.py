@@ -34,7 +34,8 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-r
                   ("disco-f2", "twin-f2"), ("disco-f2+vina-refine", "twin-f2+vina-refine"),
                   ("disco-f2", "disco"), ("twin-f2", "twin"),
                   ("disco-f2+vina-refine", "disco+vina-refine"), ("twin-f2+vina-refine", "twin+vina-refine"),
-                  ("disco-f2+vina-refine", "prior+vina-refine-pocket"), ("twin-f2+vina-refine", "prior+vina-refine-pocket"),
+                  ("disco-f2+vina-refine", "prior+vina-refine-pocket"),
+                  ("twin-f2+vina-refine", "prior+vina-refine-pocket"),
                   # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
                   ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
                   # the rotation-rate fix: each model after vs before

@@ -152,7 +152,8 @@ class DockingModule(_Stage):
 
     def _trained_nets(self) -> nn.ModuleDict:
         """The networks the EMA averages, keyed as in its copy (a view: building it registers nothing on self)."""
-        return nn.ModuleDict({"score": self.score_model} | ({"encoder": self.encoder} if self.encoder is not None else {}))
+        encoder = {"encoder": self.encoder} if self.encoder is not None else {}
+        return nn.ModuleDict({"score": self.score_model} | encoder)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         nets = [self.score_model] + ([self.encoder] if self.encoder is not None else [])
