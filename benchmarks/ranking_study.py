@@ -67,33 +67,36 @@ def finished(out: Path, keys: list[str]) -> set[tuple]:
     return set(zip(*(previous[k] for k in keys)))
 
 
-def weights_record_path(out: Path) -> Path:
-    """`<out stem>_weights.json` beside a study CSV: each row label's weights (name and networks_sha256)."""
-    return out.with_name(out.stem + "_weights.json")
+STUDY_RESUME_KEYS = ("networks_sha256", "samples", "steps")
 
 
-def check_label_weights(out: Path, label: str, weights: str) -> None:
-    """Study rows are keyed by label, not by weights, so a resumed run must use the weights its label's rows
-    were made with (a shipped name such as `disco-pocket` can change: on 28 Nov 2026 it did). The labels' weights
-    are recorded beside the CSV; a label recorded with other weights, or with rows in the CSV from before labels
-    were recorded, is refused (SystemExit naming the file): name new rows with `--label` or write to another
-    `--out`. A new label is recorded."""
-    from discodock.atomic import atomic_write_text
+def settings_record_path(out: Path) -> Path:
+    """`<out stem>_settings.json` beside a study CSV: what each row label was docked with (STUDY_RESUME_KEYS)."""
+    return out.with_name(out.stem + "_settings.json")
+
+
+def record_label_settings(out: Path, label: str, weights: str, samples: int, steps: int,
+                          labels_done: set[str]) -> None:
+    """Study rows are keyed by label, not by what made them, so a resumed run must dock as its label's rows were
+    (a shipped name such as `disco-pocket` can change: on 28 Nov 2026 it did). Each label's weights, samples and
+    steps are recorded beside the CSV (`benchmark.record_settings`, locked for shards started together); a label
+    recorded with other ones, or with rows in the CSV (`labels_done`) from before labels were recorded, is
+    refused (SystemExit naming the file): name new rows with `--label` or write to another `--out`."""
+    from discodock.errors import InputError
+    from discodock.evaluation.benchmark import record_settings
     from discodock.weights import networks_sha256, resolve_weights
 
-    record_path = weights_record_path(out)
-    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
-    sha = networks_sha256(resolve_weights(weights))
-    if label in record:
-        if record[label]["networks_sha256"] != sha:
-            raise SystemExit(f"{out}: rows labelled {label!r} were made with other weights "
-                             f"({record[label]['weights']}, {record_path.name}); give --label or --out")
-        return
-    if label in {model for _, model in finished(out, ["id", "model"])}:
-        raise SystemExit(f"{out}: has rows labelled {label!r} from before {record_path.name} recorded weights, "
-                         "so which weights made them is not known here; give --label or --out")
-    record[label] = {"weights": str(weights), "networks_sha256": sha}
-    atomic_write_text(record_path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    record_path = settings_record_path(out)
+    recorded = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    if label not in recorded and label in labels_done:
+        raise SystemExit(f"{out}: has rows labelled {label!r} from before {record_path.name} recorded their "
+                         "settings, so which weights made them is not known here; give --label or --out")
+    settings = {"weights": str(weights), "networks_sha256": networks_sha256(resolve_weights(weights)),
+                "samples": samples, "steps": steps}
+    try:
+        record_settings(record_path, [label], settings, keys=STUDY_RESUME_KEYS, label_option="--label")
+    except InputError as error:
+        raise SystemExit(str(error)) from None
 
 
 def append_rows(out: Path, table: pd.DataFrame) -> None:
@@ -120,7 +123,7 @@ def run_study(args: argparse.Namespace, study_one, columns: list[str], describe)
     for weights in args.models:
         models = load_models(weights)
         name = args.label or weights
-        check_label_weights(args.out, name, weights)
+        record_label_settings(args.out, name, weights, args.samples, args.steps, {label for _, label in done})
         for paths in complexes:
             if (paths.id, name) in done:
                 continue

@@ -15,7 +15,7 @@ shared sampling left out). Resumable: rows are appended per complex and model.
 
 The committed rows `disco-pocket` were made with the pair then shipped under that name, now
 `benchmarks/seed_bundles/disco_pocket_s0.pt`; study CSVs record each label's weights since 28 Nov 2026 and
-refuse a label made with other weights (`ranking_study.check_label_weights`).
+refuse a label made with other weights (`ranking_study.record_label_settings`).
 """
 
 from __future__ import annotations

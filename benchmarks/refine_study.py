@@ -15,8 +15,8 @@ minimised, ranked by Vina score) and 'vina-refine' (then the refinement chains o
 
 The committed rows of refine_study.csv named `disco-pocket`, `twin-pocket` (and their `-rotfix`, `-boxpocket`
 variants, and `prior`) were made with the pocket pair shipped under those names until 28 Nov 2026, now
-benchmarks/seed_bundles/*_pocket_s0.pt. Study CSVs now record each row label's weights beside them
-(`<out>_weights.json`) and refuse a label whose rows came from other weights, or from before the record.
+benchmarks/seed_bundles/*_pocket_s0.pt. Study CSVs now record each row label's weights, samples and steps beside them
+(`<out>_settings.json`) and refuse a label whose rows came from other ones, or from before the record.
 
 The pocket bundles retrained on single-bond torsions against the seed-0 bundles they replaced, all with the
 code of 28 Nov 2026 (rows `*-pocket-f2` were made from runs/*_pocket_f2/bundle.pt, since shipped as

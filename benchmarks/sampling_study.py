@@ -29,7 +29,7 @@ from discodock.sampling import LowTemperature
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from ranking_study import (  # noqa: E402  (same complexes)
-    append_rows, check_label_weights, finished, study_complexes, study_parser)
+    append_rows, finished, record_label_settings, study_complexes, study_parser)
 
 COLUMNS = ["preset", "model", "vina_box", "id", "top1_rmsd", "oracle_rmsd", "share_below_2", "top1_opt_rmsd",
            "oracle_opt_rmsd", "share_opt_below_2", "seconds"]
@@ -92,7 +92,7 @@ def main() -> None:
         done = finished(args.out, ["preset", "vina_box", "model", "id"])
         for name in args.models:
             models = load_models(name)
-            check_label_weights(args.out, name, name)
+            record_label_settings(args.out, name, name, args.samples, args.steps, {label for _, _, label, _ in done})
             for preset, vina_box in itertools.product(args.presets, args.vina_box):
                 for paths in complexes:
                     if (preset, vina_box, name, paths.id) in done:

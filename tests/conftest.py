@@ -1,5 +1,5 @@
-"""Shared fixtures: where the real data lives, the example complexes inside the posebusters wheel, and
-the benchmark scripts as modules."""
+"""Shared fixtures: where the real data lives, the example complexes inside the posebusters wheel, the
+benchmark scripts as modules, and tiny weight bundles."""
 
 from __future__ import annotations
 
@@ -19,6 +19,21 @@ def load_benchmark_script(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def tiny_bundle(path: Path, seed: int = 0, mode: str = "pocket", metadata: dict | None = None) -> Path:
+    """A seeded, untrained one-layer score model saved as a bundle at `path` (no prior, no confidence model):
+    enough to load, hash and compare weights."""
+    import torch
+
+    from discodock.model import ModelConfig, ScoreModel
+    from discodock.weights import save_bundle
+
+    torch.manual_seed(seed)
+    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
+    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode=mode, pocket_radius=15.0 if mode == "pocket" else None,
+                metadata=metadata)
+    return path
 
 
 def shared_data_root() -> Path:

@@ -6,17 +6,14 @@ import pytest
 import torch
 
 from discodock.errors import InputError
-from discodock.model import ModelConfig, ScoreModel
 from discodock.sampling import PLAIN, LowTemperature
-from discodock.weights import SHIPPED, WEIGHTS_DIR, check_mode, choose_weights, load_models, save_bundle
+from discodock.weights import SHIPPED, WEIGHTS_DIR, check_mode, choose_weights, load_models
+
+from .conftest import tiny_bundle
 
 
 def _bundle(path, metadata=None, mode="pocket"):
-    torch.manual_seed(0)
-    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
-    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode=mode, pocket_radius=15.0 if mode == "pocket" else None,
-                metadata=metadata)
-    return load_models(path)
+    return load_models(tiny_bundle(path, mode=mode, metadata=metadata))
 
 
 def test_low_temperature_is_read_from_the_bundle_metadata(tmp_path):
@@ -93,7 +90,4 @@ def test_networks_hash_ignores_metadata_but_not_weights(tmp_path):
     before, file_before = networks_sha256(tmp_path / "a.pt"), file_sha256(tmp_path / "a.pt")
     update_metadata(tmp_path / "a.pt", caveat="a new caveat")
     assert file_sha256(tmp_path / "a.pt") != file_before and networks_sha256(tmp_path / "a.pt") == before
-    torch.manual_seed(1)
-    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
-    save_bundle(tmp_path / "b.pt", cfg, ScoreModel(cfg), None, None, mode="pocket", pocket_radius=15.0)
-    assert networks_sha256(tmp_path / "b.pt") != before
+    assert networks_sha256(tiny_bundle(tmp_path / "b.pt", seed=1)) != before

@@ -267,10 +267,12 @@ def run_settings(args: argparse.Namespace, weights: str | Path, pockets: int) ->
             "vina_rank": getattr(args, "vina_rank", None), "vina_box": getattr(args, "vina_box", "poses")}
 
 
-def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
-    """Save `settings` for each 'method/mode' in the JSON file `path`; InputError if a method's rows there were
-    made with other settings (BENCHMARK_RESUME_KEYS), since a resumed run would mix them. Methods listed by an earlier
-    run keep their first record."""
+def record_settings(path: Path, labels: Sequence[str], settings: dict, keys: Sequence[str] = BENCHMARK_RESUME_KEYS,
+                    label_option: str = "--method") -> None:
+    """Save `settings` for each row label (a benchmark's 'method/mode') in the JSON file `path`; InputError if a
+    label's rows there were made with other settings (`keys`), since a resumed run would mix them; the message
+    names `label_option`, the option that gives the rows another label. Labels listed by an earlier run keep
+    their first record."""
     import fcntl
     import json
 
@@ -281,13 +283,13 @@ def record_settings(path: Path, methods: Sequence[str], settings: dict) -> None:
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        for method in methods:
-            before = recorded.setdefault(method, settings)
+        for label in labels:
+            before = recorded.setdefault(label, settings)
             changed = [f"{key} {before.get(key)!r} -> {settings[key]!r}"
-                       for key in weights_keys_for(before, BENCHMARK_RESUME_KEYS) if before.get(key) != settings[key]]
+                       for key in weights_keys_for(before, keys) if before.get(key) != settings[key]]
             if changed:
-                raise InputError(path, f"rows of {method} were made with other settings ({'; '.join(changed)}): "
-                                       "rerun with the same ones, or give another --method or --out")
+                raise InputError(path, f"rows of {label} were made with other settings ({'; '.join(changed)}): "
+                                       f"rerun with the same ones, or give another {label_option} or --out")
         atomic_write_text(path, json.dumps(recorded, indent=2) + "\n")
 
 

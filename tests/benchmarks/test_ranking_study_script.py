@@ -1,10 +1,11 @@
 """benchmarks/ranking_study.py: the ranking rules pick the poses they say they pick."""
 
+import json
 
 import pandas as pd
 import pytest
 
-from ..conftest import load_benchmark_script
+from ..conftest import load_benchmark_script, tiny_bundle
 
 
 @pytest.fixture(scope="module")
@@ -78,33 +79,24 @@ def test_run_study_labels_shards_and_resumes(script, tmp_path, monkeypatch):
         script.run_study(two, study_one, ["id", "model", "rmsd"], lambda table: "ok")
 
 
-def _tiny_bundle(path, seed: int):
-    import torch
-
-    from discodock.model import ModelConfig, ScoreModel
-    from discodock.weights import save_bundle
-
-    torch.manual_seed(seed)
-    cfg = ModelConfig(ns=8, nv=2, num_layers=1, latent_mode="none")
-    save_bundle(path, cfg, ScoreModel(cfg), None, None, mode="pocket", pocket_radius=15.0)
-    return str(path)
-
-
-def test_a_label_keeps_the_weights_its_rows_were_made_with(script, tmp_path):
+def test_a_label_keeps_the_settings_its_rows_were_made_with(script, tmp_path):
     out = tmp_path / "study.csv"
-    first, other = _tiny_bundle(tmp_path / "a.pt", 0), _tiny_bundle(tmp_path / "b.pt", 1)
-    script.check_label_weights(out, "m", first)  # a new label is recorded
+    first, other = tiny_bundle(tmp_path / "a.pt", seed=0), tiny_bundle(tmp_path / "b.pt", seed=1)
+    script.record_label_settings(out, "m", first, 40, 20, set())  # a new label is recorded
     script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["m"]}))
-    script.check_label_weights(out, "m", first)  # same weights: the run resumes
-    with pytest.raises(SystemExit, match="study.csv: rows labelled 'm' were made with other weights"):
-        script.check_label_weights(out, "m", other)
-    script.check_label_weights(out, "n", other)  # another label for the other weights
-    assert set(script.weights_record_path(out).read_text().split('"')) >= {"m", "n"}
+    script.record_label_settings(out, "m", first, 40, 20, {"m"})  # same settings: the run resumes
+    with pytest.raises(SystemExit, match=r"study_settings.json: rows of m were made with other settings "
+                                         r"\(networks_sha256 .*give another --label or --out"):
+        script.record_label_settings(out, "m", other, 40, 20, {"m"})
+    with pytest.raises(SystemExit, match=r"steps 20 -> 0"):
+        script.record_label_settings(out, "m", first, 40, 0, {"m"})
+    script.record_label_settings(out, "n", other, 40, 20, {"m"})  # another label for the other weights
+    assert set(json.loads(script.settings_record_path(out).read_text())) == {"m", "n"}
 
 
 def test_rows_from_before_the_record_are_refused(script, tmp_path):
     out = tmp_path / "old.csv"
     script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["disco-pocket"]}))  # no record beside it
     with pytest.raises(SystemExit, match="old.csv: has rows labelled 'disco-pocket' from before"):
-        script.check_label_weights(out, "disco-pocket", _tiny_bundle(tmp_path / "a.pt", 0))
-    assert not script.weights_record_path(out).exists()
+        script.record_label_settings(out, "disco-pocket", tiny_bundle(tmp_path / "a.pt"), 40, 20, {"disco-pocket"})
+    assert not script.settings_record_path(out).exists()
