@@ -36,6 +36,11 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-r
                   ("disco-f2+vina-refine", "disco+vina-refine"), ("twin-f2+vina-refine", "twin+vina-refine"),
                   ("disco-f2+vina-refine", "prior+vina-refine-pocket"),
                   ("twin-f2+vina-refine", "prior+vina-refine-pocket"),
+                  # no pocket given: the pocket pair through the first 3 pockets found, against each other and
+                  # against the blind model (its only V2 rows are confidence-ranked)
+                  ("disco-f2-pockets3", "twin-f2-pockets3"),
+                  ("disco-f2-pockets3+vina-refine", "twin-f2-pockets3+vina-refine"),
+                  ("disco-f2-pockets3", "disco-oldrot"),
                   # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
                   ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
                   # the rotation-rate fix: each model after vs before

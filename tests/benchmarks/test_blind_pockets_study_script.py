@@ -40,3 +40,27 @@ def test_compare_on_common_complexes(script, tmp_path):
     assert summary.loc[script.REFERENCE, "top1_success"] == pytest.approx(0.75)
     assert np.isnan(summary.loc[script.REFERENCE, "p_vs_pocket_given"])
     assert np.isnan(summary.loc[script.BLIND, "p_vs_blind"])
+
+
+def test_posebusters_v2_compares_the_benchmark_rows(script, tmp_path):
+    """--posebusters-v2: found-pocket rows against the pocket given and the blind model, all from one rows CSV."""
+    def bench(method, mode, top1):
+        return [{"id": f"c{i}", "method": method, "mode": mode, "top1_rmsd": r, "oracle_rmsd": r, "seconds": 9.0}
+                for i, r in enumerate(top1)]
+
+    rows = pd.DataFrame(bench("disco-f2-pockets3+vina-refine", "blind", [1.0, 1.0, 5.0])
+                        + bench("disco-f2-pockets3", "blind", [9.0] * 3)  # confidence-ranked: not compared
+                        + bench(script.V2_POCKET_GIVEN, "pocket", [1.0, 5.0, 1.0])
+                        + bench(script.V2_POCKET_GIVEN, "blind", [0.5] * 3)  # another mode: not the pocket given
+                        + bench(script.V2_BLIND, "blind", [9.0, 9.0, 1.0])
+                        + bench(script.V2_BLIND, "pocket", [0.5] * 3))
+    rows.to_csv(tmp_path / "v2.csv", index=False)
+    script.main(["--posebusters-v2", str(tmp_path / "v2.csv"), "--out-prefix", str(tmp_path / "v2")])
+    summary = pd.read_csv(tmp_path / "v2_summary.csv").set_index("method")
+    assert not (tmp_path / "v2_rows.csv").exists()  # the rows stay in the benchmark's CSV
+    assert len(summary) == 3 and (summary["n"] == 3).all()
+    pockets = summary.loc["disco-f2-pockets3+vina-refine"]
+    assert (pockets["only_this_vs_pocket_given"], pockets["only_pocket_given"]) == (1, 1)  # c1 vs c2
+    assert (pockets["only_this_vs_blind"], pockets["only_blind"]) == (2, 1)  # c0, c1 vs c2
+    assert summary.filter(like="pocket given", axis=0)["top1_success"].item() == pytest.approx(2 / 3, abs=1e-4)  # 4 decimals
+    assert summary.filter(like="blind model", axis=0)["top1_success"].item() == pytest.approx(1 / 3, abs=1e-4)
