@@ -1,13 +1,19 @@
-"""Print the README's results tables (Markdown) from the committed result files.
+"""The results tables of README.md (a headline) and docs/RESULTS.md (all of them), from the committed result files.
 
-    python benchmarks/results_tables.py > /tmp/tables.md   # then paste into README.md's Results section
+    python benchmarks/results_tables.py            # print every table (Markdown)
+    python benchmarks/results_tables.py --write    # rewrite the generated blocks of README.md and docs/RESULTS.md
+    python benchmarks/results_tables.py --check    # exit 1 if a generated block is not what the files give
 
-Every number in the README's results comes from this script, which only reads benchmarks/results/.
+Every number in those tables comes from this script, which only reads benchmarks/results/. The blocks lie
+between `<!-- results_tables.py: headline -->` (or `all`) and `<!-- results_tables.py: end -->`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -15,6 +21,7 @@ from typing import Callable
 import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
+REPO = RESULTS.parents[1]
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -100,15 +107,19 @@ def seed_study_table(name: str = "seed_study", label: str = "oracle", what: str 
                                                f"{twin[f'median_{label}_rmsd']:.2f} Å",
             "Wilcoxon p": p_value(disco.wilcoxon_p),
         })
+    return markdown(pd.DataFrame(rows)) + "\n\n" + pooled_line(pooled, label, what)
+
+
+def pooled_line(pooled: Path, label: str, what: str) -> str:
+    """DisCo vs twin pooled over training seeds (`<name>_pooled.csv` of seed_study.py), as one sentence."""
     p = pd.read_csv(pooled, dtype={"seeds": str}).iloc[0]
-    line = (f"Pooled over seeds {p.seeds} ({int(p.n)} complexes; per complex, success averaged over seeds): "
+    return (f"Pooled over seeds {p.seeds} ({int(p.n)} complexes; per complex, success averaged over seeds): "
             f"DisCo {100 * p.disco_success:.1f} % vs twin {100 * p.twin_success:.1f} %, difference "
             f"{100 * p.mean_difference:+.1f} points [{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}] (bootstrap over "
             f"complexes), DisCo better on {int(p.complexes_disco_better)} complexes and the twin on "
             f"{int(p.complexes_twin_better)} (Wilcoxon signed-rank {p_clause(p.wilcoxon_p)}); median {what.replace(' ', '-')} "
             f"RMSD over seeds {p[f'median_{label}_rmsd_disco']:.2f} vs {p[f'median_{label}_rmsd_twin']:.2f} Å "
             f"({p_clause(p.rmsd_wilcoxon_p)}).")
-    return markdown(pd.DataFrame(rows)) + "\n\n" + line
 
 
 def cost_lines() -> str | None:
@@ -309,7 +320,55 @@ def vina_lines() -> str:
     return "\n\n".join(lines)
 
 
-# (heading, table): each section of the README's results, in order; a table that returns None (its
+# PoseBusters V2 rows of the headline, in order: (setting, what the row is, method, mode)
+HEADLINE_ROWS = [
+    ("pocket given", "AutoDock Vina's own search (exhaustiveness 8)", "vina", "pocket"),
+    ("pocket given", "AutoDock Vina's own search (exhaustiveness 1)", "vina-exh1", "pocket"),
+    ("pocket given", "DisCo's 40 samples, Vina-minimised and refined (`--vina-rank refine`)",
+     "disco-f2+vina-refine", "pocket"),
+    ("pocket given", "the no-latent twin's, the same way", "twin-f2+vina-refine", "pocket"),
+    ("pocket given", "40 random poses in the pocket, the same way (control)", "prior+vina-refine-pocket", "pocket"),
+    ("pocket given", "DisCo alone, top pose by its confidence model", "disco-f2", "pocket"),
+    ("pocket given", "the twin alone", "twin-f2", "pocket"),
+    ("no pocket", "DisCo in the first 3 pockets found (`--pockets 3`), refined", "disco-f2-pockets3+vina-refine",
+     "blind"),
+    ("no pocket", "the twin in the first 3 pockets found, refined", "twin-f2-pockets3+vina-refine", "blind"),
+    ("no pocket", "the blind DisCo model on the whole protein", "disco-oldrot", "blind"),
+]
+
+
+def headline_table() -> str | None:
+    """The rows of PoseBusters V2 that say where the shipped pipeline stands (HEADLINE_ROWS), and DisCo against
+    its twin over three training seeds."""
+    path = RESULTS / "posebusters_v2_summary.csv"
+    if not path.is_file():
+        return None
+    summary = pd.read_csv(path).set_index(["method", "mode"])
+    vina_exh1 = RESULTS / "vina_posebusters_v2_exh1_summary.json"
+    if vina_exh1.is_file():  # the Vina baseline's other run keeps its own summary
+        v = json.loads(vina_exh1.read_text())
+        summary.loc[("vina-exh1", "pocket"), :] = {
+            "n": v["n"], "top1_success": v["top1_success"], "top1_ci_low": v["top1_success_ci95"][0],
+            "top1_ci_high": v["top1_success_ci95"][1], "oracle_success": v["best_of_9_success"],
+            "median_seconds": v["median_seconds"]}
+    rows = []
+    for setting, what, method, mode in HEADLINE_ROWS:
+        if (method, mode) not in summary.index:
+            continue
+        r = summary.loc[(method, mode)]
+        rows.append({"setting": setting, "pipeline": what, "row": f"`{method}`", "n": int(r.n),
+                     "top-1 < 2 Å": percent_ci(r.top1_success, r.top1_ci_low, r.top1_ci_high),
+                     "best of N < 2 Å": f"{100 * r.oracle_success:.1f} %",
+                     "median s / complex": f"{r.median_seconds:.1f}"})
+    text = markdown(pd.DataFrame(rows))
+    pooled = RESULTS / "seed_study_refine_pooled.csv"
+    if pooled.is_file():
+        text += ("\n\nDisCo against its twin over three training seeds (the pair shipped until 28 Nov 2026 and seeds 1 and "
+                 "2 trained the same way; refined top-1): " + pooled_line(pooled, "top1", "top-1"))
+    return text
+
+
+# (heading, table): each section of docs/RESULTS.md, in order; a table that returns None (its
 # results file absent) is left out with its heading
 SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
     ("### Docking: PoseBusters V2", docking_table),
@@ -346,9 +405,47 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
 ]
 
 
-def main() -> None:
-    sections = [(heading, table()) for heading, table in SECTIONS]
-    print("\n\n".join("\n\n".join(filter(None, (heading, table))) for heading, table in sections if table))
+HEADLINE: list[tuple[str, Callable[[], str | None]]] = [("", headline_table)]
+GENERATED = {"headline": (REPO / "README.md", HEADLINE), "all": (REPO / "docs" / "RESULTS.md", SECTIONS)}
+END = "<!-- results_tables.py: end -->"
+
+
+def render(sections: list[tuple[str, Callable[[], str | None]]]) -> str:
+    """The sections as Markdown; a table that returns None is left out with its heading."""
+    done = [(heading, table()) for heading, table in sections]
+    return "\n\n".join("\n\n".join(filter(None, (heading, table))) for heading, table in done if table)
+
+
+def with_block(text: str, name: str, block: str, path: Path) -> str:
+    """`text` with its generated block `name` replaced by `block`; SystemExit naming `path` if it has no such block."""
+    begin = f"<!-- results_tables.py: {name} -->"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(END), re.DOTALL)
+    if len(pattern.findall(text)) != 1:
+        raise SystemExit(f"{path}: needs one block from {begin} to {END}")
+    return pattern.sub(lambda _: f"{begin}\n\n{block}\n\n{END}", text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", action="store_true", help="rewrite the generated blocks of README.md and docs/RESULTS.md")
+    action.add_argument("--check", action="store_true", help="exit 1 if a generated block is out of date")
+    args = parser.parse_args(argv)
+    if not (args.write or args.check):
+        print(render(SECTIONS))
+        return 0
+    stale = []
+    for name, (path, sections) in GENERATED.items():
+        text = path.read_text(encoding="utf-8")
+        new = with_block(text, name, render(sections), path)
+        if new != text:
+            stale.append(path)
+            if args.write:
+                path.write_text(new, encoding="utf-8")
+    for path in stale:
+        print(f"{path}: {'rewritten' if args.write else 'out of date: python benchmarks/results_tables.py --write'}")
+    return 1 if stale and args.check else 0
+
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -39,3 +39,21 @@ def test_seed_tables_render_what_seed_study_writes(tmp_path, monkeypatch):
     refined = script.seed_study_table("seed_study_refine", "top1", "top-1")
     assert "| 0 | 4 | 100.0 % / 100.0 % | 0 / 0 |" in plain  # best of 40: both always within 2 Å
     assert "| 1 | 4 | 100.0 % / 0.0 % | 4 / 0 |" in refined and "median top-1 RMSD over seeds 1.00 vs 3.00 Å" in refined
+
+
+def test_readme_and_results_doc_show_what_the_result_files_give(capsys):
+    """The generated blocks of README.md and docs/RESULTS.md equal this script's output on the committed files
+    (after a new result: python benchmarks/results_tables.py --write)."""
+    script = load_benchmark_script("results_tables")
+    assert script.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_a_generated_block_is_replaced_between_its_markers(tmp_path):
+    import pytest
+
+    script = load_benchmark_script("results_tables")
+    text = "intro\n<!-- results_tables.py: all -->\nold table\n<!-- results_tables.py: end -->\noutro\n"
+    assert script.with_block(text, "all", "| new |", tmp_path / "doc.md") == (
+        "intro\n<!-- results_tables.py: all -->\n\n| new |\n\n<!-- results_tables.py: end -->\noutro\n")
+    with pytest.raises(SystemExit, match="doc.md: needs one block"):
+        script.with_block("no markers", "all", "| new |", tmp_path / "doc.md")
