@@ -21,7 +21,7 @@ method has, and the exact McNemar tests of each against the pocket-given rows an
 
 PoseBusters V2 (the test set; reported, it decides nothing but what run_settings/blind_default_decision_rule.md
 fixed before the run): `--posebusters-v2` reads the benchmark's rows CSV, where the found-pocket rows are the
-blind rows named `*-pockets3+vina-refine` (runs/v2_p3_shard.sh: `discodock benchmark --set posebusters_v2 --mode
+blind rows named `*-pockets<K>+vina-refine` (runs/v2_p3_shard.sh: `discodock benchmark --set posebusters_v2 --mode
 blind --pockets 3 --weights disco-pocket --method disco-f2-pockets3 --vina-rank refine --pb-valid --threads 1`),
 the pocket given is V2_POCKET_GIVEN and the blind model V2_BLIND (its only V2 rows are confidence-ranked):
 
@@ -62,7 +62,8 @@ def posebusters_v2_rows(path: Path) -> tuple[pd.DataFrame, str, str]:
     last two: (rows, reference, blind)."""
     rows = pd.read_csv(path, dtype={"id": str}).drop_duplicates(["id", "method", "mode"], keep="last")
     blind_rows = rows[rows["mode"] == "blind"]
-    pockets = blind_rows[blind_rows["method"].str.contains("-pockets") & blind_rows["method"].str.endswith("+vina-refine")]
+    found = blind_rows["method"].str.contains("-pockets") & blind_rows["method"].str.endswith("+vina-refine")
+    pockets = blind_rows[found]
     reference, blind = f"pocket given ({V2_POCKET_GIVEN})", f"blind model ({V2_BLIND}, confidence-ranked)"
     given = rows[(rows["method"] == V2_POCKET_GIVEN) & (rows["mode"] == "pocket")].assign(method=reference)
     blind_model = blind_rows[blind_rows["method"] == V2_BLIND].assign(method=blind)

@@ -67,34 +67,30 @@ def finished(out: Path, keys: list[str]) -> set[tuple]:
     return set(zip(*(previous[k] for k in keys)))
 
 
-STUDY_RESUME_KEYS = ("networks_sha256", "samples", "steps")
-
-
 def settings_record_path(out: Path) -> Path:
-    """`<out stem>_settings.json` beside a study CSV: what each row label was docked with (STUDY_RESUME_KEYS)."""
+    """`<out stem>_settings.json` beside a study CSV: what each row label was docked with."""
     return out.with_name(out.stem + "_settings.json")
 
 
-def record_label_settings(out: Path, label: str, weights: str, samples: int, steps: int,
-                          labels_done: set[str]) -> None:
+def record_label_settings(out: Path, label: str, weights: str, settings: dict, labels_done: set[str]) -> None:
     """Study rows are keyed by label, not by what made them, so a resumed run must dock as its label's rows were
-    (a shipped name such as `disco-pocket` can change: on 28 Nov 2026 it did). Each label's weights, samples and
-    steps are recorded beside the CSV (`benchmark.record_settings`, locked for shards started together); a label
-    recorded with other ones, or with rows in the CSV (`labels_done`) from before labels were recorded, is
-    refused (SystemExit naming the file): name new rows with `--label` or write to another `--out`."""
+    (a shipped name such as `disco-pocket` can change: on 28 Nov 2026 it did). Each label's weights and
+    `settings` (samples, steps, a study's own options) are recorded beside the CSV (`benchmark.record_settings`,
+    locked for shards started together); a label recorded with other ones, or with rows in the CSV
+    (`labels_done`) from before labels were recorded, is refused (SystemExit naming the file): name new rows
+    with `--label` or write to another `--out`."""
     from discodock.errors import InputError
     from discodock.evaluation.benchmark import record_settings
-    from discodock.weights import networks_sha256, resolve_weights
+    from discodock.weights import weights_record
 
     record_path = settings_record_path(out)
     recorded = json.loads(record_path.read_text()) if record_path.is_file() else {}
     if label not in recorded and label in labels_done:
         raise SystemExit(f"{out}: has rows labelled {label!r} from before {record_path.name} recorded their "
                          "settings, so which weights made them is not known here; give --label or --out")
-    settings = {"weights": str(weights), "networks_sha256": networks_sha256(resolve_weights(weights)),
-                "samples": samples, "steps": steps}
     try:
-        record_settings(record_path, [label], settings, keys=STUDY_RESUME_KEYS, label_option="--label")
+        record_settings(record_path, [label], {**weights_record(weights), **settings},
+                        keys=["networks_sha256", *settings], label_option="--label")
     except InputError as error:
         raise SystemExit(str(error)) from None
 
@@ -106,10 +102,12 @@ def append_rows(out: Path, table: pd.DataFrame) -> None:
         handle.write(text)
 
 
-def run_study(args: argparse.Namespace, study_one, columns: list[str], describe) -> None:
+def run_study(args: argparse.Namespace, study_one, columns: list[str], describe,
+              settings: dict | None = None) -> None:
     """Dock every study complex with every model of `args.models`, skipping (id, model) pairs already in
     `args.out`: `study_one(models, paths, samples, steps)` gives a complex's rows, appended in one write;
-    `describe(table)` ends its progress line. A complex that fails is reported and has no rows."""
+    `describe(table)` ends its progress line. A complex that fails is reported and has no rows. A label's rows
+    resume only with its recorded weights, samples, steps and `settings` (the study's own options)."""
     from discodock.errors import InputError
     from discodock.evaluation.datasets import default_data_root
     from discodock.weights import load_models
@@ -123,7 +121,8 @@ def run_study(args: argparse.Namespace, study_one, columns: list[str], describe)
     for weights in args.models:
         models = load_models(weights)
         name = args.label or weights
-        record_label_settings(args.out, name, weights, args.samples, args.steps, {label for _, label in done})
+        label_settings = {"samples": args.samples, "steps": args.steps, **(settings or {})}
+        record_label_settings(args.out, name, weights, label_settings, {label for _, label in done})
         for paths in complexes:
             if (paths.id, name) in done:
                 continue

@@ -118,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.summarize:
         run_study(args, partial(study_one, vina_box=args.vina_box), COLUMNS, lambda table: "top-1 " + ", ".join(
-            f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])))
+            f"{r} {v:.2f} Å" for r, v in zip(table["ranking"], table["top1_rmsd"])), {"vina_box": args.vina_box})
 
     rows = pd.read_csv(args.out, dtype={"id": str})
     summary = summarize(rows)

@@ -333,7 +333,8 @@ HEADLINE_ROWS = [
     ("no pocket", "DisCo in the first 3 pockets found (`--pockets 3`), refined", "disco-f2-pockets3+vina-refine",
      "blind"),
     ("no pocket", "the twin in the first 3 pockets found, refined", "twin-f2-pockets3+vina-refine", "blind"),
-    ("no pocket", "the blind DisCo model on the whole protein", "disco-oldrot", "blind"),
+    ("no pocket", "the blind DisCo model on the whole protein (sampled before the rotation-step fix)", "disco-oldrot",
+     "blind"),
 ]
 
 
@@ -363,8 +364,8 @@ def headline_table() -> str | None:
     text = markdown(pd.DataFrame(rows))
     pooled = RESULTS / "seed_study_refine_pooled.csv"
     if pooled.is_file():
-        text += ("\n\nDisCo against its twin over three training seeds (the pair shipped until 28 Nov 2026 and seeds 1 and "
-                 "2 trained the same way; refined top-1): " + pooled_line(pooled, "top1", "top-1"))
+        text += ("\n\nDisCo against its twin over three training seeds (the pair shipped until 28 Nov 2026 and seeds 1 "
+                 "and 2 trained the same way, on the earlier torsion rule; refined top-1). " + pooled_line(pooled, "top1", "top-1"))
     return text
 
 
@@ -428,7 +429,8 @@ def with_block(text: str, name: str, block: str, path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", action="store_true", help="rewrite the generated blocks of README.md and docs/RESULTS.md")
+    action.add_argument("--write", action="store_true",
+                        help="rewrite the generated blocks of README.md and docs/RESULTS.md")
     action.add_argument("--check", action="store_true", help="exit 1 if a generated block is out of date")
     args = parser.parse_args(argv)
     if not (args.write or args.check):

@@ -92,7 +92,8 @@ def main() -> None:
         done = finished(args.out, ["preset", "vina_box", "model", "id"])
         for name in args.models:
             models = load_models(name)
-            record_label_settings(args.out, name, name, args.samples, args.steps, {label for _, _, label, _ in done})
+            record_label_settings(args.out, name, name, {"samples": args.samples, "steps": args.steps},
+                                  {label for _, _, label, _ in done})
             for preset, vina_box in itertools.product(args.presets, args.vina_box):
                 for paths in complexes:
                     if (preset, vina_box, name, paths.id) in done:

@@ -87,7 +87,7 @@ def predict(args: argparse.Namespace) -> int:
     _print_caveat(weights, models)
     if models.mode == "blind":
         print("discodock: note: no pocket given, so the blind model searches the whole protein; --pockets 3 docks "
-              "with the pocket model in the first 3 pockets `discodock pockets` finds (README, Results)", file=sys.stderr)
+              "with the pocket model in the first 3 pockets `discodock pockets` finds (docs/RESULTS.md)", file=sys.stderr)
     if args.vina_rank and args.vina_box == "pocket" and center is None and not args.pockets:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)

@@ -40,7 +40,7 @@ PAIRED_METHODS = [("disco", "twin"), ("disco+vina", "twin+vina"), ("disco+vina-r
                   # against the blind model (its only V2 rows are confidence-ranked)
                   ("disco-f2-pockets3", "twin-f2-pockets3"),
                   ("disco-f2-pockets3+vina-refine", "twin-f2-pockets3+vina-refine"),
-                  ("disco-f2-pockets3", "disco-oldrot"),
+                  ("disco-f2-pockets3", "disco-oldrot"), ("disco-f2-pockets3+vina-refine", "disco-oldrot"),
                   # the control: the diffusion prior's random poses (--steps 0), same Vina work, pocket box
                   ("disco+vina-refine", "prior+vina-refine-pocket"), ("twin+vina-refine", "prior+vina-refine-pocket"),
                   # the rotation-rate fix: each model after vs before

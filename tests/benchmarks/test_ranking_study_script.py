@@ -82,15 +82,18 @@ def test_run_study_labels_shards_and_resumes(script, tmp_path, monkeypatch):
 def test_a_label_keeps_the_settings_its_rows_were_made_with(script, tmp_path):
     out = tmp_path / "study.csv"
     first, other = tiny_bundle(tmp_path / "a.pt", seed=0), tiny_bundle(tmp_path / "b.pt", seed=1)
-    script.record_label_settings(out, "m", first, 40, 20, set())  # a new label is recorded
+    settings = {"samples": 40, "steps": 20, "vina_box": "poses"}
+    script.record_label_settings(out, "m", first, settings, set())  # a new label is recorded
     script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["m"]}))
-    script.record_label_settings(out, "m", first, 40, 20, {"m"})  # same settings: the run resumes
+    script.record_label_settings(out, "m", first, settings, {"m"})  # same settings: the run resumes
     with pytest.raises(SystemExit, match=r"study_settings.json: rows of m were made with other settings "
                                          r"\(networks_sha256 .*give another --label or --out"):
-        script.record_label_settings(out, "m", other, 40, 20, {"m"})
+        script.record_label_settings(out, "m", other, settings, {"m"})
     with pytest.raises(SystemExit, match=r"steps 20 -> 0"):
-        script.record_label_settings(out, "m", first, 40, 0, {"m"})
-    script.record_label_settings(out, "n", other, 40, 20, {"m"})  # another label for the other weights
+        script.record_label_settings(out, "m", first, settings | {"steps": 0}, {"m"})
+    with pytest.raises(SystemExit, match=r"vina_box 'poses' -> 'pocket'"):  # a study's own option counts too
+        script.record_label_settings(out, "m", first, settings | {"vina_box": "pocket"}, {"m"})
+    script.record_label_settings(out, "n", other, settings, {"m"})  # another label for the other weights
     assert set(json.loads(script.settings_record_path(out).read_text())) == {"m", "n"}
 
 
@@ -98,5 +101,6 @@ def test_rows_from_before_the_record_are_refused(script, tmp_path):
     out = tmp_path / "old.csv"
     script.append_rows(out, pd.DataFrame({"id": ["x"], "model": ["disco-pocket"]}))  # no record beside it
     with pytest.raises(SystemExit, match="old.csv: has rows labelled 'disco-pocket' from before"):
-        script.record_label_settings(out, "disco-pocket", tiny_bundle(tmp_path / "a.pt"), 40, 20, {"disco-pocket"})
+        script.record_label_settings(out, "disco-pocket", tiny_bundle(tmp_path / "a.pt"), {"samples": 40, "steps": 20},
+                                     {"disco-pocket"})
     assert not script.settings_record_path(out).exists()
