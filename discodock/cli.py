@@ -31,8 +31,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _add_docking_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default="auto",
-                        help="auto (default): disco-pocket for pocket docking (a pocket given; benchmark: "
-                             "--mode pocket), else the blind disco; or twin-pocket, twin, or a bundle .pt path")
+                        help="auto (default): disco-pocket for pocket docking (a pocket given or found, --pockets; "
+                             "benchmark: --mode pocket), else the blind disco; or twin-pocket, twin, or a bundle .pt path")
     parser.add_argument("--samples", type=int, default=40, help="poses sampled per complex (default 40)")
     parser.add_argument("--steps", type=int, default=20,
                         help="reverse-diffusion steps (default 20; 0: no denoising, the diffusion prior's random "
@@ -66,10 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--example", action="store_true", help="dock the example complex shipped with posebusters (1ia1)")
     predict.add_argument("--pocket-center", help="pocket mode: centre x,y,z in Å")
     predict.add_argument("--pocket-ligand", type=Path, help="pocket mode: centre = centroid of this reference ligand")
-    predict.add_argument("--pockets", type=int, default=0, metavar="K",
+    predict.add_argument("--pockets", type=int, default=None, metavar="K",
                          help="no pocket known: dock with the pocket model in each of the first K pockets that "
                               "`discodock pockets` finds (--samples each), one ranking over all (Vina: each "
-                              "pocket's poses in its own box)")
+                              "pocket's poses in its own box); default 3 without a pocket (0 with blind weights); "
+                              "0: the blind model on the whole protein")
     predict.add_argument("--out", type=Path, default=Path("discodock_out"), help="output folder")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     _add_vina_ranking(predict)
@@ -81,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--csv", type=Path, required=False)
     screen.add_argument("--out", type=Path, default=Path("discodock_screen"))
     screen.add_argument("--pocket-center", help="pocket mode for every row: centre x,y,z in Å")
-    screen.add_argument("--pockets", type=int, default=0, metavar="K",
-                        help="rows without a pocket: dock through the first K pockets found, as predict --pockets")
+    screen.add_argument("--pockets", type=int, default=None, metavar="K",
+                        help="rows without a pocket: dock through the first K pockets found, as predict --pockets "
+                             "(default 3, 0 with blind weights; 0: the blind model on the whole protein)")
     _add_vina_ranking(screen)
     _add_docking_options(screen)
     _add_common(screen)
@@ -206,7 +208,7 @@ def _check_common(args: argparse.Namespace) -> None:
         value = getattr(args, option, None)
         if value is not None and value < 1:
             raise InputError(f"--{option} {value}", "must be a positive whole number")
-    if getattr(args, "pockets", 0) < 0:
+    if (getattr(args, "pockets", 0) or 0) < 0:
         raise InputError(f"--pockets {args.pockets}", "must be a whole number of pockets, or 0 (off) to dock in the given pocket or blind")
     if getattr(args, "steps", 0) < 0:
         raise InputError(f"--steps {args.steps}", "must be a positive whole number, or 0 for the prior's random poses")

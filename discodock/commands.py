@@ -61,7 +61,7 @@ def predict(args: argparse.Namespace) -> int:
     from discodock.chem.ligand import read_ligand
     from discodock.chem.protein import read_protein
     from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
-    from discodock.weights import check_mode, choose_weights, load_models, weights_record
+    from discodock.weights import check_mode, choose_weights, found_pockets_for, load_models, weights_record
 
     if args.example:
         if args.protein is not None or args.ligand is not None:
@@ -78,6 +78,7 @@ def predict(args: argparse.Namespace) -> int:
     center = pocket_center_from(args.pocket_center, args.pocket_ligand)
     if args.pockets and center is not None:
         raise InputError(f"--pockets {args.pockets}", "finds the pockets itself: drop --pocket-center/--pocket-ligand")
+    args.pockets = found_pockets_for(args.pockets, args.weights, pocket_given=center is not None or args.example)
     weights = choose_weights(args.weights, pocket=center is not None or args.example or args.pockets > 0)
     models = load_models(weights, device=args.device, temperature=args.temperature)
     if center is None and args.example and models.mode == "pocket" and not args.pockets:
@@ -85,9 +86,7 @@ def predict(args: argparse.Namespace) -> int:
     check_mode(models, weights, center is not None or args.pockets > 0,
                give_pocket="give --pocket-center x,y,z, --pocket-ligand ref.sdf or --pockets K")
     _print_caveat(weights, models)
-    if models.mode == "blind":
-        print("discodock: note: no pocket given, so the blind model searches the whole protein; --pockets 3 docks "
-              "with the pocket model in the first 3 pockets `discodock pockets` finds (docs/RESULTS.md)", file=sys.stderr)
+    _print_pocket_note(models, args.pockets)
     if args.vina_rank and args.vina_box == "pocket" and center is None and not args.pockets:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
@@ -109,6 +108,20 @@ def predict(args: argparse.Namespace) -> int:
           f"top confidence {result.confidence[0]:.2f}; wrote {args.out}/rank1.sdf … poses.csv, complex_rank1.pdb, "
           "rank1.png, run.json")
     return 0
+
+
+def _print_pocket_note(models, pockets: int) -> None:
+    """Without a pocket, say where the ligand is docked and how to choose otherwise, on stderr."""
+    from discodock.weights import FOUND_POCKETS
+
+    if models.mode == "blind":
+        print("discodock: note: the blind model searches the whole protein (the shipped ones placed no PoseBusters V2 "
+              "ligand within 2 Å); leave out --pockets 0 and the blind weights to dock with the pocket model in the "
+              f"first {FOUND_POCKETS} pockets `discodock pockets` finds (docs/RESULTS.md)", file=sys.stderr)
+    elif pockets:
+        print(f"discodock: note: no pocket given: docking in each of the first {pockets} pockets `discodock pockets` "
+              "finds, one ranking over all (--pocket-center x,y,z or --pocket-ligand ref.sdf if you know the site; "
+              "--pockets 0: the blind model on the whole protein)", file=sys.stderr)
 
 
 def _print_caveat(weights: object, models) -> None:
@@ -273,7 +286,7 @@ def screen(args: argparse.Namespace) -> int:
     from discodock.atomic import atomic_open
     from discodock.chem.protein import read_protein
     from discodock.pipeline import find_pocket_centers, pocket_center_from, write_outputs
-    from discodock.weights import check_mode, choose_weights, load_models, weights_record
+    from discodock.weights import check_mode, choose_weights, found_pockets_for, load_models, weights_record
 
     table = read_screen_csv(args.csv)
     out = Path(args.out)
@@ -281,6 +294,7 @@ def screen(args: argparse.Namespace) -> int:
     center = pocket_center_from(args.pocket_center, None)
     if args.pockets and center is not None:
         raise InputError(f"--pockets {args.pockets}", "is for rows without a pocket: drop --pocket-center")
+    args.pockets = found_pockets_for(args.pockets, args.weights, pocket_given=center is not None)
     per_row_pocket = "pocket_center" in table.columns  # optional column: one pocket per row
     cells = table["pocket_center"] if per_row_pocket else [""] * len(table)
     row_has_pocket = [center is not None or bool(cell) or args.pockets > 0 for cell in cells]

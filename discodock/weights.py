@@ -26,6 +26,9 @@ SHIPPED = {
     "twin-pocket": "twin_pocket.pt",
 }
 AUTO = "auto"
+# no pocket given: the pocket model docks in the first 3 pockets found, which beat the blind model on PoseBusters V2
+# by the rule fixed before that run (benchmarks/results/run_settings/blind_default_decision*.md; docs/RESULTS.md)
+FOUND_POCKETS = 3
 
 
 @dataclass
@@ -99,11 +102,24 @@ def resolve_weights(name_or_path: str | Path) -> Path:
 
 
 def choose_weights(weights: str | Path, pocket: bool) -> str | Path:
-    """`auto` -> the shipped DisCo bundle for the job: 'disco-pocket' when a pocket is given, else
-    'disco' (blind, whole protein). Any other name or path is returned as it is."""
+    """`auto` -> the shipped DisCo bundle for the job: 'disco-pocket' when a pocket is given or found
+    (`found_pockets_for`), else 'disco' (blind, whole protein). Any other name or path is returned as it is."""
     if str(weights) != AUTO:
         return weights
     return "disco-pocket" if pocket else "disco"
+
+
+def found_pockets_for(pockets: int | None, weights: str | Path, pocket_given: bool) -> int:
+    """How many pockets found from the protein's shape to dock through (`--pockets`): the number asked for; left
+    unset, FOUND_POCKETS for a job without a pocket (the pocket model docks in each) unless `weights` names a
+    blind model, which searches the whole protein, and 0 when a pocket is given."""
+    if pockets is not None:
+        return pockets
+    if pocket_given:
+        return 0
+    if str(weights) == AUTO:
+        return FOUND_POCKETS
+    return 0 if _read_bundle(resolve_weights(weights))["mode"] == "blind" else FOUND_POCKETS
 
 
 def check_mode(models: DockingModels, weights: str | Path, pocket: bool, *, give_pocket: str,

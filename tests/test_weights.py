@@ -91,3 +91,15 @@ def test_networks_hash_ignores_metadata_but_not_weights(tmp_path):
     update_metadata(tmp_path / "a.pt", caveat="a new caveat")
     assert file_sha256(tmp_path / "a.pt") != file_before and networks_sha256(tmp_path / "a.pt") == before
     assert networks_sha256(tiny_bundle(tmp_path / "b.pt", seed=1)) != before
+
+
+def test_found_pockets_default_to_three_without_a_pocket_unless_the_weights_are_blind(tmp_path):
+    from discodock.weights import FOUND_POCKETS, found_pockets_for
+
+    pocket, blind = tiny_bundle(tmp_path / "p.pt"), tiny_bundle(tmp_path / "b.pt", mode="blind")
+    assert FOUND_POCKETS == 3
+    assert found_pockets_for(None, "auto", pocket_given=False) == FOUND_POCKETS
+    assert found_pockets_for(None, pocket, pocket_given=False) == FOUND_POCKETS
+    assert found_pockets_for(None, blind, pocket_given=False) == 0  # a blind model searches the whole protein
+    assert found_pockets_for(None, "auto", pocket_given=True) == 0
+    assert found_pockets_for(0, "auto", pocket_given=False) == 0 and found_pockets_for(2, blind, False) == 2

@@ -193,17 +193,22 @@ def test_example_uses_its_crystal_ligand_as_pocket(cli, tmp_path: Path, bundles)
     assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED)
 
 
-def test_auto_weights_dock_blind_without_a_pocket_and_in_the_pocket_with_one(cli, tmp_path: Path, example,
-                                                                           tiny_shipped) -> None:
-    blind = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--out", tmp_path / "b", *FAST)
+def test_auto_weights_dock_through_found_pockets_without_a_pocket_and_in_the_pocket_with_one(
+        cli, tmp_path: Path, example, tiny_shipped) -> None:
+    found = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--out", tmp_path / "f", *FAST)
+    assert found.code == 0, found.err
+    assert "from disco-pocket (pocket)" in found.out and "first 3 pockets" in found.err and "--pockets 0" in found.err
+    blind = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pockets", "0",
+                "--out", tmp_path / "b", *FAST)
     assert blind.code == 0, blind.err
     assert "from disco (blind)" in blind.out
-    assert "--pockets 3" in blind.err  # the hint for a user without a pocket
+    assert "first 3 pockets" in blind.err  # the hint for a user without a pocket
     pocket = cli("predict", "--protein", example.protein, "--ligand", "c1ccccc1O", "--pocket-center", example.center,
                  "--out", tmp_path / "p", *FAST)
     assert pocket.code == 0, pocket.err
-    assert "from disco-pocket (pocket)" in pocket.out and "--pockets 3" not in pocket.err
-    runs = {name: json.loads((tmp_path / name / "run.json").read_text()) for name in ("b", "p")}
+    assert "from disco-pocket (pocket)" in pocket.out and "first 3 pockets" not in pocket.err
+    runs = {name: json.loads((tmp_path / name / "run.json").read_text()) for name in ("f", "b", "p")}
+    assert (runs["f"]["weights"], runs["f"]["mode"], len(runs["f"]["pocket_centers"])) == ("disco-pocket", "pocket", 3)
     assert (runs["b"]["weights"], runs["b"]["mode"], runs["b"]["pocket_center"]) == ("disco", "blind", None)
     assert (runs["p"]["weights"], runs["p"]["mode"]) == ("disco-pocket", "pocket")
     assert np.allclose(runs["p"]["pocket_center"], [float(v) for v in example.center.split(",")], atol=1e-3)

@@ -267,7 +267,8 @@ def write_pocket_column_csv(path: Path, example, names: list[str]) -> Path:
 def test_pocket_center_column_gives_each_row_its_pocket(cli, tmp_path: Path, example, bundles) -> None:
     csv = write_pocket_column_csv(tmp_path / "pockets.csv", example, ["here", "nowhere"])
     out = tmp_path / "out"
-    result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, *FAST)
+    # --pockets 0: a row without a pocket is not docked through found pockets (the default), so it has none
+    result = cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, "--pockets", "0", *FAST)
     assert result.code == 0, result.err
     summary = read_summary(out).set_index("complex_name")
     assert summary.loc["here", "status"] == "ok"
@@ -297,7 +298,8 @@ def test_rows_without_a_pocket_dock_through_found_pockets(cli, tmp_path: Path, e
 
 def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: Path, example, bundles,
                                                                  tiny_shipped) -> None:
-    """`--weights auto` (the default): rows with a pocket get the pocket model, rows without the blind one."""
+    """`--weights auto` (the default): rows with a pocket get the pocket model there, rows without it the pocket
+    model through the first 3 pockets found; with --pockets 0 those get the blind model."""
     csv = tmp_path / "pockets.csv"
     pd.DataFrame({"complex_name": ["here", "anywhere"], "protein_path": [str(example.protein)] * 2,
                   "ligand_description": ["c1ccccc1O"] * 2,
@@ -306,12 +308,20 @@ def test_auto_weights_dock_each_row_with_the_model_that_fits_it(cli, tmp_path: P
     result = cli("screen", "--csv", csv, "--out", out, *FAST)
     assert result.code == 0, result.err
     summary = read_summary(out).set_index("complex_name")
-    assert summary["status"].tolist() == ["ok", "ok"]
+    assert summary["status"].tolist() == ["ok", "ok"] and set(summary["weights"]) == {"disco-pocket"}
+    assert summary["ranking"].to_dict() == {"here": "confidence", "anywhere": "confidence+pockets3"}
+    assert len(json.loads((out / "anywhere" / "run.json").read_text())["pocket_centers"]) == 3
+    docked_here = (out / "here" / "run.json").stat().st_mtime_ns
+    # --pockets 0: the blind model for the row without a pocket; the row with one stays done
+    result = cli("screen", "--csv", csv, "--out", out, "--pockets", "0", *FAST)
+    assert result.code == 0, result.err
+    summary = read_summary(out).set_index("complex_name")
+    assert (out / "here" / "run.json").stat().st_mtime_ns == docked_here
     assert summary.loc["here", "weights"] == "disco-pocket" and summary.loc["anywhere", "weights"] == "disco"
     modes = {name: json.loads((out / name / "run.json").read_text())["mode"] for name in ("here", "anywhere")}
     assert modes == {"here": "pocket", "anywhere": "blind"}
     # a rerun with other weights docks again: finished rows count only for the weights that docked them
-    assert cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, *FAST).code == 0
+    assert cli("screen", "--csv", csv, "--out", out, "--weights", bundles.disco, "--pockets", "0", *FAST).code == 0
     summary = read_summary(out).set_index("complex_name")
     assert summary.loc["here", "weights"] == str(bundles.disco) and summary.loc["here", "status"] == "ok"
     assert summary.loc["anywhere", "status"] == "failed" and "is empty" in summary.loc["anywhere", "error"]
