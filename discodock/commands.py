@@ -91,6 +91,8 @@ def predict(args: argparse.Namespace) -> int:
         raise InputError("--vina-box pocket", "needs a pocket: give --pocket-center or --pocket-ligand")
     name = _safe_name(Path(str(protein_path)).stem)
     centers = find_pocket_centers(protein_path, args.pockets) if args.pockets else None
+    if centers is not None and len(centers) < args.pockets:
+        print(f"discodock: note: found {len(centers)} of {args.pockets} pockets; docking in those", file=sys.stderr)
     run = _run_info(args, weights_record(weights), models, center, centers)
     result, per_pocket = _dock(args, models, name, protein, ligand_mol, center, centers)
     extra: dict[str, list] = {}
@@ -116,8 +118,8 @@ def _print_pocket_note(models, pockets: int) -> None:
 
     if models.mode == "blind":
         print("discodock: note: the blind model searches the whole protein (the shipped ones placed no PoseBusters V2 "
-              "ligand within 2 Å); leave out --pockets 0 and the blind weights to dock with the pocket model in the "
-              f"first {FOUND_POCKETS} pockets `discodock pockets` finds (docs/RESULTS.md)", file=sys.stderr)
+              "ligand within 2 Å); by default (no --pockets 0, no blind weights) the pocket model docks in the first "
+              f"{FOUND_POCKETS} pockets `discodock pockets` finds instead (docs/RESULTS.md)", file=sys.stderr)
     elif pockets:
         print(f"discodock: note: no pocket given: docking in each of the first {pockets} pockets `discodock pockets` "
               "finds, one ranking over all (--pocket-center x,y,z or --pocket-ligand ref.sdf if you know the site; "
@@ -313,7 +315,7 @@ def screen(args: argparse.Namespace) -> int:
     summary = {i: record for i, record in _load_summary(summary_path).items() if i < len(table)}
     folders = _unique_names(table["complex_name"].tolist())
     proteins: dict[str, object] = {}  # each protein is read and featurised once
-    found_pockets: dict[str, list] = {}  # --pockets: each protein's pockets are found once
+    found_pockets: dict[str, list | InputError] = {}  # --pockets: each protein's pockets are searched once
 
     def save_summary() -> None:
         rows = [summary[i] for i in sorted(summary)]
@@ -358,8 +360,13 @@ def screen(args: argparse.Namespace) -> int:
             centers = None
             if center_i is None and args.pockets:
                 if row.protein_path not in found_pockets:
-                    found_pockets[row.protein_path] = find_pocket_centers(Path(row.protein_path), args.pockets)
+                    try:
+                        found_pockets[row.protein_path] = find_pocket_centers(Path(row.protein_path), args.pockets)
+                    except InputError as error:  # every row of this protein fails alike: search once
+                        found_pockets[row.protein_path] = error
                 centers = found_pockets[row.protein_path]
+                if isinstance(centers, InputError):
+                    raise centers
             run = _run_info(args, weights_records[row_weights[i]], models, center_i, centers)
             result, per_pocket = _dock(args, models, folders[i], proteins[row.protein_path], ligand, center_i,
                                        centers)

@@ -170,7 +170,8 @@ def find_pocket_centers(protein_path: str | Path, count: int) -> list[torch.Tens
     """`find_protein_pockets`' centres, for pocket docking; none found is an error."""
     pockets = find_protein_pockets(protein_path, count)
     if not pockets:
-        raise InputError(protein_path, "no candidate pocket found: give --pocket-center, or dock blind")
+        raise InputError(protein_path, "no candidate pocket found: give --pocket-center x,y,z (screen: a pocket_center "
+                                       "cell), or --pockets 0 to dock blind with the blind model")
     return [torch.tensor(p.center, dtype=torch.float32) for p in pockets]
 
 
@@ -178,11 +179,14 @@ def dock_in_pockets(models: DockingModels, protein, ligand: Chem.Mol, centers: S
                     name: str, samples: int = 40, steps: int = 20, seed: int = 0,
                     device: str = "cpu") -> tuple[DockingResult, list[DockingResult]]:
     """Pocket docking at each centre (`samples` poses each): blind docking through candidate pockets.
-    Returns all poses ranked by confidence as one result, and each pocket's result (for `rank_pockets_by_vina`)."""
+    Returns all poses ranked by confidence as one result, and each pocket's result (for `rank_pockets_by_vina`).
+    Pocket k (from 0) draws with seed `seed + k`, so the pockets' samples are independent draws, and the first
+    pocket's are what pocket docking at that centre gives."""
     per_pocket = []
-    for center in centers:
-        prepared = prepare(name, protein, ligand, pocket_center=center, pocket_radius=models.pocket_radius, seed=seed)
-        per_pocket.append(dock(models, prepared, samples=samples, steps=steps, seed=seed, device=device))
+    for k, center in enumerate(centers):
+        prepared = prepare(name, protein, ligand, pocket_center=center, pocket_radius=models.pocket_radius,
+                           seed=seed + k)
+        per_pocket.append(dock(models, prepared, samples=samples, steps=steps, seed=seed + k, device=device))
     merged, _ = merge_ranked(per_pocket, [r.confidence for r in per_pocket], higher_is_better=True)
     return merged, per_pocket
 
@@ -291,8 +295,15 @@ def rank_by_vina(
 def rank_pockets_by_vina(results: Sequence[DockingResult], protein_path: str | Path, rankings: Sequence[str] = ("vina",),
                          *, refine: RefineSettings | None = None) -> dict[str, VinaRanking]:
     """`rank_by_vina` for each pocket's result in its own pocket box, then all poses in one Vina order
-    (the scores are the same function of the same receptor, so they compare across boxes)."""
-    per_pocket = [rank_by_vina(r, protein_path, rankings, box="pocket", refine=refine) for r in results]
+    (the scores are the same function of the same receptor, so they compare across boxes). Pocket k's
+    refinement draws with seed `refine.seed + k`, as its samples did (`dock_in_pockets`)."""
+    from dataclasses import replace
+
+    from discodock.refine import RefineSettings
+
+    refine = refine or RefineSettings()
+    per_pocket = [rank_by_vina(r, protein_path, rankings, box="pocket", refine=replace(refine, seed=refine.seed + k))
+                  for k, r in enumerate(results)]
     merged = {}
     for name in rankings:
         ranked = [ranking[name] for ranking in per_pocket]

@@ -65,3 +65,35 @@ def test_predict_through_found_pockets(cli, bundles, example, tmp_path):
     blind = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pockets", "2",
                 "--weights", bundles.blind, "--out", tmp_path / "o3", *FAST)
     assert blind.code == EXIT_BAD_INPUT and "blind model" in blind.err
+
+
+def test_fewer_pockets_than_asked_and_none_found(cli, bundles, example, tmp_path, monkeypatch):
+    """Fewer pockets found than --pockets asks for: a note, and docking in those found. None found: predict
+    fails naming the protein and the way out; a screen searches a protein once and fails each of its rows."""
+    import torch
+
+    from discodock import pipeline
+
+    from .conftest import FAST
+
+    one = [torch.tensor([float(v) for v in example.center.split(",")])]
+    monkeypatch.setattr(pipeline, "find_pocket_centers", lambda path, count: one)
+    result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--weights", bundles.disco,
+                 "--out", tmp_path / "one", *FAST)
+    assert result.code == 0, result.err
+    assert "found 1 of 3 pockets" in result.err and len(pd.read_csv(tmp_path / "one" / "poses.csv")) == 3
+
+    searched = []
+    monkeypatch.undo()  # the real find_pocket_centers, over a search that finds nothing
+    monkeypatch.setattr(pipeline, "find_protein_pockets", lambda path, count: searched.append(path) or [])
+    result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--weights", bundles.disco,
+                 "--out", tmp_path / "none", *FAST)
+    assert result.code == EXIT_BAD_INPUT and "--pockets 0" in result.err and not (tmp_path / "none").exists()
+    csv = tmp_path / "rows.csv"
+    pd.DataFrame({"complex_name": ["a", "b"], "protein_path": [str(example.protein)] * 2,
+                  "ligand_description": ["CCO", "CCN"]}).to_csv(csv, index=False)
+    result = cli("screen", "--csv", csv, "--out", tmp_path / "screen", "--weights", bundles.disco, *FAST)
+    assert result.code == 0, result.err
+    summary = pd.read_csv(tmp_path / "screen" / "summary.csv")
+    assert (summary["status"] == "failed").all() and summary["error"].str.contains("no candidate pocket").all()
+    assert len(searched) == 2  # predict once, the screen once for its two rows
