@@ -16,7 +16,7 @@ from discodock.errors import InputError, SetupError, one_line
 
 SCREEN_COLUMNS = ("complex_name", "protein_path", "ligand_description")
 SUMMARY_COLUMNS = ("row", "complex_name", "protein_path", "ligand_description", "out_dir", "weights", "ranking",
-                   "status", "error", "top_confidence", "top_vina_score", "seconds")
+                   "status", "error", "top_confidence", "top_vina_score", "top_pocket", "seconds")
 
 
 def _example_paths() -> tuple[Path, Path]:
@@ -344,7 +344,7 @@ def screen(args: argparse.Namespace) -> int:
         record = {"row": i, "complex_name": row.complex_name, "protein_path": row.protein_path,
                   "ligand_description": row.ligand_description, "out_dir": folders[i], "weights": "",
                   "ranking": rankings[i], "status": "", "error": "", "top_confidence": "", "top_vina_score": "",
-                  "seconds": ""}
+                  "top_pocket": "", "seconds": ""}
         start = time.perf_counter()
         try:
             if row.protein_path not in proteins:
@@ -377,7 +377,8 @@ def screen(args: argparse.Namespace) -> int:
                 run.update(vina_rank=args.vina_rank, vina_box=box)
                 record["top_vina_score"] = extra["vina_score"][0]
             write_outputs(result, out / folders[i], extra_columns=extra, run_info=run)
-            record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4))
+            record.update(status="ok", top_confidence=round(float(result.confidence[0]), 4),
+                          top_pocket="" if result.pocket is None else int(result.pocket[0]))  # run.json: centres
         except InputError as error:
             record.update(status="failed", error=one_line(error))
         except SetupError:  # the machine, not this row: every row would fail alike

@@ -284,6 +284,7 @@ def test_rows_without_a_pocket_dock_through_found_pockets(cli, tmp_path: Path, e
     summary = read_summary(out).set_index("complex_name")
     assert (summary["status"] == "ok").all()
     assert summary["ranking"].to_dict() == {"here": "confidence", "found": "confidence+pockets2"}  # resume keys
+    assert summary.loc["here", "top_pocket"] == "" and summary.loc["found", "top_pocket"] in ("1", "2")  # read as text
     found = json.loads((out / "found" / "run.json").read_text())
     assert len(found["pocket_centers"]) == 2 and len(pd.read_csv(out / "found" / "poses.csv")) == 2 * 3
     assert set(pd.read_csv(out / "found" / "poses.csv")["pocket"]) <= {1, 2}  # which found pocket each pose is in
