@@ -220,6 +220,20 @@ def test_auto_weights_dock_through_found_pockets_without_a_pocket_and_in_the_poc
     assert example_run.code == 0 and "from disco-pocket (pocket)" in example_run.out
 
 
+def test_posebusters_checks_of_every_pose(cli, tmp_path: Path, example, bundles) -> None:
+    """--pb-checks: one boolean column per PoseBusters 'dock' check and pb_valid, for every pose, in rank order."""
+    out = tmp_path / "checked"
+    result = cli("predict", "--protein", example.protein, "--ligand", example.ligand, "--pocket-center",
+                 example.center, "--weights", bundles.disco, "--pb-checks", "--out", out, *FAST)
+    assert result.code == 0, result.err
+    poses = pd.read_csv(out / "poses.csv")
+    checks = [c for c in poses.columns if c.startswith("pb_") and c != "pb_valid"]
+    assert len(poses) == 3 and "pb_valid" in poses and len(checks) >= 5
+    assert poses[checks + ["pb_valid"]].isin([True, False]).all().all()
+    assert (poses["pb_valid"] == poses[checks].all(axis=1)).all()  # valid: every check passed
+    assert json.loads((out / "run.json").read_text())["posebusters_seconds"] > 0
+
+
 def test_a_bundle_caveat_is_printed_as_a_note(cli, tmp_path: Path, example, bundles) -> None:
     import shutil
 
