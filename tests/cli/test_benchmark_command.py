@@ -195,3 +195,25 @@ def test_benchmark_blind_through_found_pockets(cli, tmp_path, tiny_set, bundles)
     assert result.code == 2 and "--mode blind" in result.err
     result = cli(*common, "--mode", "blind", "--pockets", "2", "--weights", bundles.blind)
     assert result.code == 2 and "blind model" in result.err
+
+
+def test_pb_valid_rows_and_a_report_with_vina_and_identity_bins(cli, tmp_path, tiny_set, bundles):
+    """--pb-valid checks each top pose; --report-only adds the Vina baseline CSV and the identity bins found in
+    --out beside the rows."""
+    root, ids = tiny_set
+    out = tmp_path / "results"
+    common = ["benchmark", "--data", root, "--ids", ids, "--set", "tiny", "--mode", "pocket", "--weights",
+              bundles.disco, "--method", "disco", "--out", out, *FAST]
+    assert cli(*common, "--pb-valid").code == 0
+    rows = pd.read_csv(out / "tiny.csv", dtype={"id": str, "pb_valid": str})
+    assert set(rows["pb_valid"]) <= {"True", "False"} and len(rows) == 2
+    pd.DataFrame({"id": ["1ia1", "1s3v"], "top1_rmsd": [1.0, 3.0], "best_rmsd": [0.5, 1.5], "seconds": [9.0, 11.0],
+                  "status": ["ok", "ok"]}).to_csv(out / "vina_tiny.csv", index=False)
+    pd.DataFrame({"id": ["1ia1", "1s3v"], "max_identity": [0.2, 0.95]}).to_csv(out / "tiny_identity.csv", index=False)
+    assert cli(*common, "--report-only").code == 0
+    summary = pd.read_csv(out / "tiny_summary.csv").set_index("method")
+    assert summary.loc["vina", "top1_success"] == 0.5 and summary.loc["vina", "oracle_success"] == 1.0
+    assert summary.loc["vina", "median_seconds"] == 10.0 and pd.isna(summary.loc["vina", "pb_valid_success"])
+    assert 0.0 <= summary.loc["disco", "pb_valid_success"] <= summary.loc["disco", "top1_success"]
+    bins = pd.read_csv(out / "tiny_by_identity.csv").set_index("bin")
+    assert bins.loc["<30%", "n"] == 1 and bins.loc[">=90%", "n"] == 1 and bins.loc["30-90%", "n"] == 0
