@@ -104,7 +104,9 @@ def train_data(cfg: ToyConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 class EMA:
     """Exponential moving average of the weights; the decay warms up (`discodock.core.ema.ema_decay_at`) so
-    early (random) weights do not dominate short runs."""
+    early (random) weights do not dominate short runs. Unlike `AveragedModel` + `EMAUpdate` (images, docking),
+    the average starts from the initial weights rather than the first step's, which the committed toy results
+    were trained with."""
 
     def __init__(self, model: torch.nn.Module, decay: float):
         self.module = copy.deepcopy(model)
