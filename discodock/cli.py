@@ -21,8 +21,9 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="YAML file of option values (command line wins)")
+def _add_common(parser: argparse.ArgumentParser,
+                config_help: str = "YAML file of option values (command line wins)") -> None:
+    parser.add_argument("--config", type=Path, help=config_help)
     parser.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 … (default cpu)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: all cores)")
     parser.add_argument("--seed", type=int, default=0)
@@ -44,7 +45,8 @@ def _add_docking_options(parser: argparse.ArgumentParser) -> None:
 def _add_vina_box(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vina-box", choices=["poses", "pocket"], default="poses",
                         help="Vina's box for --vina-rank: the poses' joint extent (default), or the pocket "
-                             "(pocket mode: its centre, ligand diameter + 10 Å; poses outside rank last)")
+                             "(pocket mode: its centre, ligand diameter + 10 Å; poses outside rank last); "
+                             "through found pockets, each pocket's box")
 
 
 def _add_vina_ranking(parser: argparse.ArgumentParser) -> None:
@@ -131,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wall-clock budget of the whole run (split 70/10/20 %% over score/prior/confidence)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config entry, e.g. --set score.lr=3e-4 (repeatable)")
-    _add_common(train)
+    _add_common(train, config_help="the training config, e.g. configs/train_disco_pocket.yaml (its keys set the "
+                                   "run; --set overrides them)")
     train.set_defaults(seed=None)  # None: the config's seed
 
     toy = sub.add_parser("toy", help="the 2-D toy: DisCo vs EDM on 8 Gaussians")
