@@ -26,8 +26,8 @@ SHIPPED = {
     "twin-pocket": "twin_pocket.pt",
 }
 AUTO = "auto"
-# no pocket given: the pocket model docks in the first 3 pockets found, which beat the blind model on PoseBusters V2
-# by the rule fixed before that run (benchmarks/results/run_settings/blind_default_decision*.md; docs/RESULTS.md)
+# no pocket given: the pocket model docks in the first 3 pockets found, decided against the blind model on
+# PoseBusters V2 by a rule fixed before that run (benchmarks/results/run_settings/blind_default_decision*.md)
 FOUND_POCKETS = 3
 
 
