@@ -396,9 +396,10 @@ SECTIONS: list[tuple[str, Callable[[], str | None]]] = [
     ("### Docking: our refined top pose pooled with Vina's, by Vina score (validation split + time-split complexes)",
      partial(vina_pool_table, "vina_pool_study.csv")),
     ("### Pockets: the binding site from the protein alone (pocket centre to ligand centroid)", pocket_finding_table),
-    ("### Docking: blind through found pockets (validation split + time-split complexes, Vina refinement)",
-     blind_pockets_table),
-    ("### Docking: blind through found pockets (PoseBusters V2, Vina refinement)",
+    ("### Docking: blind through found pockets (validation split + time-split complexes, Vina refinement; "
+     "found pockets: best of N over their 3 × 40 poses)", blind_pockets_table),
+    ("### Docking: blind through found pockets (PoseBusters V2, Vina refinement; found pockets: best of N over "
+     "their 3 × 40 poses)",
      partial(blind_pockets_table, "blind_pockets_v2_summary.csv")),
     ("### Docking: memory and time", cost_lines),
     ("### Docking: score-matching loss by diffusion time (1.0 = predicting zero)", loss_by_time_table),
