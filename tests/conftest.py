@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -34,6 +35,19 @@ def tiny_bundle(path: Path, seed: int = 0, mode: str = "pocket", metadata: dict 
     save_bundle(path, cfg, ScoreModel(cfg), None, None, mode=mode, pocket_radius=15.0 if mode == "pocket" else None,
                 metadata=metadata)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _rdkit_log_stream_outlives_the_test():
+    """posebusters points RDKit's Python log handler at the sys.stderr of the moment it ran, which under pytest's
+    capture is a stream closed after the test; every later posebusters load would then fail ('I/O operation on
+    closed file'). Point it back at the real stderr after each test."""
+    yield
+    import rdkit
+
+    handler = getattr(rdkit, "log_handler", None)
+    if handler is not None and getattr(handler.stream, "closed", False):
+        handler.stream = sys.__stderr__  # not setStream(): it flushes the closed stream first
 
 
 def shared_data_root() -> Path:
